@@ -1,0 +1,221 @@
+"""The collection loop: runs the sources, keeps the last good result per unit, and swaps in
+one immutable snapshot per cycle. /metrics reads the snapshot; it never calls an API."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Hashable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from exporter.config import Config
+from exporter.http import ApiError, ApiStats, Stopped
+from exporter.metrics import CauseFlowView, CauselyView, View, render
+from exporter.sources import Source
+from exporter.sources.causeflow import IncidentResult
+from exporter.sources.causely import Defect, ScopeResult
+
+log = logging.getLogger(__name__)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server serves: bytes rendered once, and the facts readiness needs."""
+
+    body: bytes
+    gzip_body: bytes
+    created_at: float
+    # End of the last cycle in which at least one unit brought fresh data.
+    data_time: float | None
+    ok: bool
+
+
+@dataclass
+class SourceState:
+    units: list[str] = field(default_factory=list)
+    last_good: dict[str, object] = field(default_factory=dict)
+    unit_up: dict[str, bool] = field(default_factory=dict)
+    planned: bool = False
+
+
+class ZeroRetention(Generic[K]):
+    """Keeps a label set that dropped to none at 0 for `seconds`, then forgets it."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._last_seen: dict[K, float] = {}
+
+    def apply(self, counts: Mapping[K, int], now: float) -> dict[K, int]:
+        rows = dict(counts)
+        for key, count in counts.items():
+            if count > 0:
+                self._last_seen[key] = now
+        for key, seen in list(self._last_seen.items()):
+            if key in rows:
+                continue
+            if now - seen <= self._seconds:
+                rows[key] = 0
+            else:
+                del self._last_seen[key]
+        return rows
+
+
+class Collector:
+    def __init__(
+        self,
+        config: Config,
+        sources: Sequence[Source],
+        stats: ApiStats,
+        stop: threading.Event,
+    ) -> None:
+        self._config = config
+        self._sources = list(sources)
+        self._stats = stats
+        self._stop = stop
+        self._state = {source.name: SourceState() for source in self._sources}
+        self._causely_zeros: ZeroRetention[tuple[str, str, str, str]] = ZeroRetention(
+            config.collection.zero_retention
+        )
+        self._causeflow_zeros: ZeroRetention[tuple[str, str, str]] = ZeroRetention(
+            config.collection.zero_retention
+        )
+        self._last_success: float | None = None
+        self._data_time: float | None = None
+        self._pool = ThreadPoolExecutor(
+            max_workers=config.causely.concurrency + (1 if config.causeflow.enabled else 0),
+            thread_name_prefix="collect",
+        )
+        self._snapshot = self._build(time.time(), None, ok=False)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot  # a single reference read: atomic under the GIL
+
+    def run(self) -> None:
+        """Collect now, then every interval, until stop is set."""
+        interval = self._config.collection.interval
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self.collect_once()
+            self._stop.wait(max(0.0, started + interval - time.monotonic()))
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def collect_once(self) -> Snapshot:
+        started = time.time()
+        deadline = started + self._config.collection.deadline
+        futures: dict[tuple[str, str], Future[object]] = {}
+        for source in self._sources:
+            state = self._state[source.name]
+            try:
+                state.units = source.plan(deadline)
+                state.planned = True
+            except (ApiError, Stopped) as exc:
+                state.planned = False
+                self._log_failure(source.name, "-", exc)
+            if not state.planned:
+                continue
+            for unit in state.units:
+                futures[(source.name, unit)] = self._pool.submit(source.collect, unit, deadline)
+        for (source_name, unit), future in futures.items():
+            state = self._state[source_name]
+            try:
+                state.last_good[unit] = future.result()
+                state.unit_up[unit] = True
+            except (ApiError, Stopped) as exc:
+                state.unit_up[unit] = False
+                self._log_failure(source_name, unit, exc)
+            except Exception:  # a bug must not blank the other scopes, but must be seen
+                state.unit_up[unit] = False
+                log.exception("event=collect_bug source=%s unit=%s", source_name, unit)
+        for state in self._state.values():
+            if state.planned:
+                # A unit that left the plan (a deleted scope) leaves with its values.
+                for gone in set(state.last_good) - set(state.units):
+                    del state.last_good[gone]
+                state.unit_up = {u: state.unit_up.get(u, False) for u in state.units}
+            else:
+                state.unit_up = dict.fromkeys(state.unit_up, False)
+        finished = time.time()
+        ok = all(self._source_up(s) for s in self._state.values())
+        if ok:
+            self._last_success = finished
+        if futures and any(any(s.unit_up.values()) for s in self._state.values()):
+            self._data_time = finished
+        snapshot = self._build(finished, finished - started, ok)
+        self._snapshot = snapshot
+        log.info(
+            "event=collection_done ok=%s duration_seconds=%.3f units_ok=%d units=%d",
+            str(ok).lower(),
+            finished - started,
+            sum(sum(s.unit_up.values()) for s in self._state.values()),
+            sum(len(s.unit_up) for s in self._state.values()),
+        )
+        return snapshot
+
+    def _log_failure(self, source: str, unit: str, exc: BaseException) -> None:
+        if isinstance(exc, Stopped):
+            return
+        if isinstance(exc, ApiError):
+            if not exc.counted:  # raised outside an API call: a missing scope, a bad cursor
+                self._stats.error(exc.operation, exc.error)
+                exc.counted = True
+            log.warning(
+                'event=collect_failed source=%s unit=%s operation=%s error=%s msg="%s"',
+                source,
+                unit,
+                exc.operation,
+                exc.error,
+                exc.message,
+            )
+
+    @staticmethod
+    def _source_up(state: SourceState) -> bool:
+        return state.planned and all(state.unit_up.get(u, False) for u in state.units)
+
+    def _build(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+        view = View(
+            interval=self._config.collection.interval,
+            stats=self._stats.snapshot(),
+            causely=self._causely_view(now) if "causely" in self._state else None,
+            causeflow=self._causeflow_view(now) if "causeflow" in self._state else None,
+            last_success=self._last_success,
+            duration=duration,
+        )
+        exposition = render(view)
+        return Snapshot(exposition.body, exposition.gzip_body, now, self._data_time, ok)
+
+    def _causely_view(self, now: float) -> CauselyView:
+        state = self._state["causely"]
+        results = [r for r in state.last_good.values() if isinstance(r, ScopeResult)]
+        active: dict[tuple[str, str, str, str], int] = {}
+        defects: dict[str, tuple[Defect, ...]] = {}
+        dropped: dict[str, int] = {}
+        for result in results:
+            for (severity, entity_type, name), count in result.counts.items():
+                active[(result.scope, severity, entity_type, name)] = count
+            defects[result.scope] = result.defects
+            dropped[result.scope] = result.dropped
+        rows = self._causely_zeros.apply(active, now)
+        return CauselyView(
+            up=self._source_up(state),
+            scope_up=dict(state.unit_up),
+            active=rows,
+            defects=defects,
+            dropped=dropped,
+        )
+
+    def _causeflow_view(self, now: float) -> CauseFlowView:
+        state = self._state["causeflow"]
+        result = next((r for r in state.last_good.values() if isinstance(r, IncidentResult)), None)
+        counts: Mapping[tuple[str, str, str], int] = result.counts if result else {}
+        rows = self._causeflow_zeros.apply(counts, now)
+        return CauseFlowView(
+            up=self._source_up(state),
+            incidents=rows,
+            info=result.incidents if result is not None else (),
+            dropped=result.dropped if result is not None else 0,
+        )

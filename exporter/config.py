@@ -1,0 +1,376 @@
+"""Configuration: YAML file plus environment, validated into frozen dataclasses.
+
+This is the only module that reads the environment. Every error names the field it is about,
+so a bad config exits with one line a person can act on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
+DEFAULT_API_URL = "https://api.causely.app/query/"
+DEFAULT_CAUSEFLOW_URL = "https://api.causeflow.ai/v1"
+CAUSELY_SEVERITIES = ("Critical", "High", "Medium", "Low", "Hidden")
+CAUSEFLOW_SEVERITIES = ("critical", "high", "medium", "low")
+CAUSEFLOW_STATUSES = (
+    "open",
+    "triaging",
+    "investigating",
+    "awaiting_approval",
+    "remediating",
+    "resolved",
+    "closed",
+)
+CAUSEFLOW_OPEN_STATUSES = CAUSEFLOW_STATUSES[:5]
+DISCOVER = "discover"
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message starts with the dotted name of the field."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or an error."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class CauselyConfig:
+    enabled: bool = True
+    auth_url: str = DEFAULT_AUTH_URL
+    api_url: str = DEFAULT_API_URL
+    client_id: Secret | None = None
+    client_secret: Secret | None = None
+    # None: one pseudo-scope "all" with no filter; DISCOVER: every user scope; else names.
+    scopes: tuple[str, ...] | None = None
+    discover_scopes: bool = False
+    severities: tuple[str, ...] = ()
+    page_size: int = 100
+    max_defect_series: int = 500
+    concurrency: int = 4
+
+
+@dataclass(frozen=True)
+class CauseFlowConfig:
+    enabled: bool = False
+    base_url: str = DEFAULT_CAUSEFLOW_URL
+    token: Secret | None = None
+    page_size: int = 100
+    statuses: tuple[str, ...] = CAUSEFLOW_OPEN_STATUSES
+    severities: tuple[str, ...] = ()
+    max_incident_series: int = 500
+    max_restarts: int = 2
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 5
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    max_rate_limit_wait: float = 120.0
+    max_requests_per_second: float = 0.0  # 0: no self-throttling
+
+
+@dataclass(frozen=True)
+class CollectionConfig:
+    interval: float = 60.0
+    timeout: float = 0.0  # per-cycle deadline; 0 means "the interval"
+    zero_retention: float = 3600.0
+
+    @property
+    def deadline(self) -> float:
+        return self.timeout or self.interval
+
+
+@dataclass(frozen=True)
+class Config:
+    causely: CauselyConfig = field(default_factory=CauselyConfig)
+    causeflow: CauseFlowConfig = field(default_factory=CauseFlowConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    collection: CollectionConfig = field(default_factory=CollectionConfig)
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(value: object, name: str) -> float:
+    """Seconds from a number or a Prometheus-style duration such as 90s, 5m or 1h30m."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{name}: expected a duration such as 60s, got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and value and _DURATION_PART.sub("", value.strip()) == "":
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value.strip()))
+    else:
+        raise ConfigError(f"{name}: expected a duration such as 60s, got {value!r}")
+    if seconds < 0:
+        raise ConfigError(f"{name}: must not be negative")
+    return seconds
+
+
+class _Section:
+    """Reads typed values from one mapping and rejects keys nobody asked for."""
+
+    def __init__(self, raw: object, prefix: str) -> None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{prefix}: expected a mapping, got {type(raw).__name__}")
+        self.raw: Mapping[str, Any] = raw
+        self.prefix = prefix
+        self.read: set[str] = set()
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def get(self, key: str) -> Any:
+        self.read.add(key)
+        return self.raw.get(key)
+
+    def has(self, key: str) -> bool:
+        return self.raw.get(key) is not None
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.name(key)}: expected true or false, got {value!r}")
+        return value
+
+    def integer(self, key: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{self.name(key)}: expected an integer, got {value!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise ConfigError(f"{self.name(key)}: must be {bound}, got {value}")
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{self.name(key)}: expected a non-negative number, got {value!r}")
+        return float(value)
+
+    def duration(self, key: str, default: float) -> float:
+        value = self.get(key)
+        return default if value is None else parse_duration(value, self.name(key))
+
+    def string(self, key: str, default: str | None) -> str | None:
+        value = self.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{self.name(key)}: expected a non-empty string, got {value!r}")
+        return value.strip()
+
+    def url(self, key: str, default: str, env: Mapping[str, str], env_name: str) -> str:
+        value = env.get(env_name) or self.string(key, default) or default
+        self.read.add(key)
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ConfigError(f"{self.name(key)}: expected an http(s) URL, got {value!r}")
+        return value
+
+    def strings(self, key: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        value = self.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{self.name(key)}: expected a list of strings, got {value!r}")
+        if allowed is not None:
+            for item in value:
+                if item not in allowed:
+                    raise ConfigError(
+                        f"{self.name(key)}: unknown value {item!r}, expected one of "
+                        + ", ".join(allowed)
+                    )
+        return tuple(dict.fromkeys(value))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.raw) - self.read)
+        if unknown:
+            raise ConfigError(f"{self.name(str(unknown[0]))}: unknown key")
+
+
+def _read_secret_file(path_value: str, name: str) -> Secret:
+    try:
+        text = Path(path_value).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path_value}: {exc.strerror}") from None
+    if not text:
+        raise ConfigError(f"{name}: {path_value} is empty")
+    return Secret(text)
+
+
+def _secret(
+    section: _Section, key: str, env: Mapping[str, str], env_name: str, *, inline: bool
+) -> Secret | None:
+    """A secret from the environment, else from `<key>_file`, else (if allowed) inline."""
+    file_value = section.string(f"{key}_file", None)
+    inline_value = section.string(key, None) if inline else None
+    if env.get(env_name):
+        return Secret(env[env_name].strip())
+    if file_value:
+        return _read_secret_file(file_value, section.name(f"{key}_file"))
+    if inline_value:
+        return Secret(inline_value)
+    return None
+
+
+def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
+    s = _Section(raw, "causely")
+    enabled = s.boolean("enabled", True)
+    client_id = _secret(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
+    client_secret = _secret(s, "client_secret", env, "CAUSELY_CLIENT_SECRET", inline=False)
+    scopes_raw = s.get("scopes")
+    scopes: tuple[str, ...] | None = None
+    discover = False
+    if scopes_raw == DISCOVER:
+        discover = True
+    elif scopes_raw is not None:
+        scopes = s.strings("scopes")
+        if not scopes:
+            raise ConfigError("causely.scopes: expected a non-empty list of names or 'discover'")
+    config = CauselyConfig(
+        enabled=enabled,
+        auth_url=s.url("auth_url", DEFAULT_AUTH_URL, env, "CAUSELY_AUTH_URL"),
+        api_url=s.url("api_url", DEFAULT_API_URL, env, "CAUSELY_API_URL"),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=scopes,
+        discover_scopes=discover,
+        severities=s.strings("severities", CAUSELY_SEVERITIES),
+        page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
+        max_defect_series=s.integer("max_defect_series", 500, minimum=0),
+        concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+    )
+    s.finish()
+    if enabled and client_id is None:
+        raise ConfigError(
+            "causely.client_id: missing; set CAUSELY_CLIENT_ID or causely.client_id_file"
+        )
+    if enabled and client_secret is None:
+        raise ConfigError(
+            "causely.client_secret: missing; set CAUSELY_CLIENT_SECRET or "
+            "causely.client_secret_file"
+        )
+    return config
+
+
+def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
+    s = _Section(raw, "causeflow")
+    enabled = s.boolean("enabled", False)
+    token = _secret(s, "token", env, "CAUSEFLOW_TOKEN", inline=False)
+    config = CauseFlowConfig(
+        enabled=enabled,
+        base_url=s.url("base_url", DEFAULT_CAUSEFLOW_URL, env, "CAUSEFLOW_BASE_URL").rstrip("/"),
+        token=token,
+        page_size=s.integer("page_size", 100, minimum=1, maximum=100),
+        # Absent: the open statuses (history would grow without bound); []: every status.
+        statuses=s.strings("statuses", CAUSEFLOW_STATUSES)
+        if "statuses" in s.raw
+        else CAUSEFLOW_OPEN_STATUSES,
+        severities=s.strings("severities", CAUSEFLOW_SEVERITIES),
+        max_incident_series=s.integer("max_incident_series", 500, minimum=0),
+        max_restarts=s.integer("max_restarts", 2, minimum=0, maximum=10),
+    )
+    s.finish()
+    if enabled and token is None:
+        raise ConfigError("causeflow.token: missing; set CAUSEFLOW_TOKEN or causeflow.token_file")
+    return config
+
+
+def _http(raw: object) -> HttpConfig:
+    s = _Section(raw, "http")
+    config = HttpConfig(
+        connect_timeout=s.duration("connect_timeout", 5.0),
+        read_timeout=s.duration("read_timeout", 30.0),
+        max_attempts=s.integer("max_attempts", 5, minimum=1, maximum=20),
+        backoff_initial=s.duration("backoff_initial", 0.5),
+        backoff_max=s.duration("backoff_max", 30.0),
+        max_rate_limit_wait=s.duration("max_rate_limit_wait", 120.0),
+        max_requests_per_second=s.number("max_requests_per_second", 0.0),
+    )
+    s.finish()
+    if config.connect_timeout <= 0 or config.read_timeout <= 0:
+        raise ConfigError("http.read_timeout: timeouts must be greater than 0")
+    return config
+
+
+def _collection(raw: object) -> CollectionConfig:
+    s = _Section(raw, "collection")
+    config = CollectionConfig(
+        interval=s.duration("interval", 60.0),
+        timeout=s.duration("timeout", 0.0),
+        zero_retention=s.duration("zero_retention", 3600.0),
+    )
+    s.finish()
+    if config.interval < 1:
+        raise ConfigError("collection.interval: must be at least 1s")
+    return config
+
+
+def build_config(raw: object, env: Mapping[str, str]) -> Config:
+    top = _Section(raw, "")
+    config = Config(
+        causely=_causely(top.get("causely"), env),
+        causeflow=_causeflow(top.get("causeflow"), env),
+        http=_http(top.get("http")),
+        collection=_collection(top.get("collection")),
+    )
+    top.finish()
+    if not config.causely.enabled and not config.causeflow.enabled:
+        raise ConfigError("causely.enabled: at least one source (causely, causeflow) must be on")
+    return config
+
+
+def load_config(path: str | None, env: Mapping[str, str] | None = None) -> Config:
+    """Load and validate; raises ConfigError with a one-line, field-named message."""
+    environment = os.environ if env is None else env
+    raw: object = {}
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"config.file: cannot read {path}: {exc.strerror}") from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"config.file: {path} is not valid YAML{where}") from None
+    return build_config(raw, environment)

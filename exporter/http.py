@@ -1,0 +1,362 @@
+"""One HTTP mechanism for every call of every source: session, timeouts, retries, counting.
+
+The retry policy lives here and nowhere else (tenacity): 429 waits for the server's reset time
+and never less, 502/503/504, timeouts and connection errors back off exponentially with jitter,
+everything else fails at once. A shared gate makes a 429 seen by one thread pause them all.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
+
+from exporter import __version__
+from exporter.config import HttpConfig
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRYABLE_STATUS = {502: "server_error", 503: "server_error", 504: "server_error"}
+USER_AGENT = f"causely-exporter/{__version__}"
+# A wall-clock reset time is honoured with this margin, so clock granularity never makes a
+# request arrive a hair before the server's reset.
+RESET_MARGIN_SECONDS = 0.05
+
+
+class ApiError(Exception):
+    """A failed API call. `error` is a short machine code, counted and logged; never a secret."""
+
+    def __init__(self, operation: str, error: str, message: str, status: int | None = None):
+        super().__init__(f"{operation}: {error}: {message}")
+        self.operation = operation
+        self.error = error
+        self.message = message
+        self.status = status
+        self.counted = False  # set once a counter has seen it, so it is counted only once
+
+
+class TransientError(ApiError):
+    """A failure worth another attempt; `reason` labels the retry counter."""
+
+    def __init__(
+        self,
+        operation: str,
+        reason: str,
+        message: str,
+        status: int | None = None,
+        reset_at: float | None = None,
+    ):
+        super().__init__(operation, reason, message, status)
+        self.reason = reason
+        self.reset_at = reset_at
+
+
+class Stopped(Exception):
+    """The process is shutting down; abandon the call quietly."""
+
+
+class RequestAuth(Protocol):
+    """Adds credentials to a request and can renew them once after a 401."""
+
+    def headers(self, deadline: float) -> dict[str, str]: ...
+
+    def renew(self, deadline: float) -> bool: ...
+
+
+@dataclass(frozen=True)
+class StatsSnapshot:
+    requests: Mapping[tuple[str, str], int]
+    retries: Mapping[tuple[str, str], int]
+    errors: Mapping[tuple[str, str], int]
+
+
+class ApiStats:
+    """Thread-safe counters of every attempt, retry and final error, by operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: Counter[tuple[str, str]] = Counter()
+        self._retries: Counter[tuple[str, str]] = Counter()
+        self._errors: Counter[tuple[str, str]] = Counter()
+
+    def request(self, operation: str, code: str) -> None:
+        with self._lock:
+            self._requests[(operation, code)] += 1
+
+    def retry(self, operation: str, reason: str) -> None:
+        with self._lock:
+            self._retries[(operation, reason)] += 1
+
+    def error(self, operation: str, error: str) -> None:
+        with self._lock:
+            self._errors[(operation, error)] += 1
+
+    def snapshot(self) -> StatsSnapshot:
+        with self._lock:
+            return StatsSnapshot(dict(self._requests), dict(self._retries), dict(self._errors))
+
+
+class RateLimitGate:
+    """Holds every request of one API until a rate limit's reset time, and paces requests."""
+
+    def __init__(self, stop: threading.Event, max_requests_per_second: float = 0.0) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._closed_until = 0.0
+        self._min_spacing = 1.0 / max_requests_per_second if max_requests_per_second > 0 else 0.0
+        self._next_slot = 0.0
+
+    def close_until(self, wall_time: float) -> None:
+        with self._lock:
+            self._closed_until = max(self._closed_until, wall_time)
+
+    def pass_through(self, deadline: float, operation: str) -> None:
+        """Block until a request may be sent; fail if that is past the cycle's deadline."""
+        while True:
+            now = time.time()
+            with self._lock:
+                wait = self._closed_until - now
+                if wait <= 0 and self._min_spacing:
+                    wait = self._next_slot - now
+                    if wait <= 0:
+                        self._next_slot = now + self._min_spacing
+                        return
+                elif wait <= 0:
+                    return
+            if now + wait > deadline:
+                raise ApiError(operation, "deadline_exceeded", "rate limit outlasts the cycle")
+            if self._stop.wait(wait):
+                raise Stopped()
+
+
+def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | None:
+    """When a 429 says the limit resets, as wall-clock seconds; None when it does not say."""
+    retry_after = headers.get("Retry-After")
+    if retry_after:
+        value = retry_after.strip()
+        if value.isdigit():
+            return received_at + int(value)
+        try:
+            return email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError):
+            pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            number = float(reset.strip())
+        except ValueError:
+            return None
+        # Some servers send seconds-until-reset here instead of an epoch time.
+        return number if number > 1e9 else received_at + number
+    return None
+
+
+def error_from_body(body: bytes, status: int) -> tuple[str, str]:
+    """The (code, message) of a JSON error body such as {"error", "message"} or {"errors"}."""
+    fallback = (f"http_{status}", f"HTTP {status}")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return fallback
+    if not isinstance(data, dict):
+        return fallback
+    code = data.get("error")
+    message = data.get("message")
+    if isinstance(code, str) and code:
+        return _clean(code, 64), _clean(str(message or code), 300)
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:
+        first = errors[0]
+        text = first.get("message") if isinstance(first, dict) else first
+        return fallback[0], _clean(str(text), 300)
+    return fallback
+
+
+def _clean(text: str, limit: int) -> str:
+    """API text goes into one log line: no newlines, bounded length."""
+    return " ".join(text.split())[:limit]
+
+
+class ApiClient:
+    """Sends requests for one API with the shared retry policy; returns parsed JSON."""
+
+    def __init__(
+        self,
+        http: HttpConfig,
+        stats: ApiStats,
+        stop: threading.Event,
+        *,
+        auth: RequestAuth | None = None,
+        gate: RateLimitGate | None = None,
+        pool_size: int = 8,
+    ) -> None:
+        self._config = http
+        self._stats = stats
+        self._stop = stop
+        self._auth = auth
+        self._gate = gate or RateLimitGate(stop, http.max_requests_per_second)
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = USER_AGENT
+
+    def close(self) -> None:
+        self._session.close()
+
+    def call(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        deadline: float,
+        parse: Callable[[Any], T],
+        json_body: Any = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> T:
+        """One logical call: attempts, retries and the final error are all counted here."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=lambda state: self._should_stop(state, deadline),
+            wait=self._wait_seconds,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._count_retry(operation, state),
+            reraise=True,
+        )
+        try:
+            result: T = retrying(
+                self._attempt, operation, method, url, deadline, parse, json_body, params
+            )
+            return result
+        except ApiError as exc:
+            self._stats.error(operation, exc.error)
+            exc.counted = True
+            raise
+
+    def _attempt(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        deadline: float,
+        parse: Callable[[Any], T],
+        json_body: Any,
+        params: Mapping[str, str | int] | None,
+    ) -> T:
+        response = self._send(operation, method, url, deadline, json_body, params)
+        if response.status_code == 401 and self._auth is not None:
+            self._stats.retry(operation, "unauthorized")
+            if self._auth.renew(deadline):
+                response = self._send(operation, method, url, deadline, json_body, params)
+        self._raise_for_status(operation, response)
+        try:
+            document = response.json()
+        except ValueError:
+            raise ApiError(
+                operation, "malformed_response", "response body is not valid JSON"
+            ) from None
+        return parse(document)
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        deadline: float,
+        json_body: Any,
+        params: Mapping[str, str | int] | None,
+    ) -> requests.Response:
+        if self._stop.is_set():
+            raise Stopped()
+        self._gate.pass_through(deadline, operation)
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise ApiError(operation, "deadline_exceeded", "collection deadline reached")
+        headers = self._auth.headers(deadline) if self._auth is not None else {}
+        timeout = (
+            min(self._config.connect_timeout, remaining),
+            min(self._config.read_timeout, remaining),
+        )
+        try:
+            response = self._session.request(
+                method, url, json=json_body, params=params, headers=headers, timeout=timeout
+            )
+        except requests.Timeout:
+            self._stats.request(operation, "timeout")
+            raise TransientError(
+                operation, "timeout", f"no answer within {timeout[1]:.1f}s"
+            ) from None
+        except requests.ConnectionError:
+            self._stats.request(operation, "connection_error")
+            raise TransientError(operation, "connection_error", "connection failed") from None
+        except requests.RequestException as exc:
+            self._stats.request(operation, "connection_error")
+            raise ApiError(operation, "request_error", type(exc).__name__) from None
+        self._stats.request(operation, str(response.status_code))
+        return response
+
+    def _raise_for_status(self, operation: str, response: requests.Response) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        code, message = error_from_body(response.content, status)
+        if status == 429:
+            reset_at = parse_reset_time(response.headers, time.time())
+            if reset_at is not None:
+                self._gate.close_until(reset_at)
+            raise TransientError(operation, "rate_limited", message, status, reset_at)
+        if status in RETRYABLE_STATUS:
+            raise TransientError(operation, RETRYABLE_STATUS[status], message, status)
+        if status == 401:
+            code = "unauthorized"
+        raise ApiError(operation, code, message, status)
+
+    def _wait_seconds(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientError) and exc.reset_at is not None:
+            return max(0.0, exc.reset_at - time.time()) + RESET_MARGIN_SECONDS
+        # Exponential backoff with full jitter on the upper half, so concurrent scopes spread.
+        ceiling = min(
+            self._config.backoff_max,
+            self._config.backoff_initial * math.pow(2, state.attempt_number - 1),
+        )
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _should_stop(self, state: RetryCallState, deadline: float) -> bool:
+        if self._stop.is_set() or state.attempt_number >= self._config.max_attempts:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        if (
+            isinstance(exc, TransientError)
+            and exc.reset_at is not None
+            and exc.reset_at - time.time() > self._config.max_rate_limit_wait
+        ):
+            return True
+        # Never start a wait that ends past the cycle's deadline: fail now, keep the last data.
+        return time.time() + self._wait_seconds(state) >= deadline
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise Stopped()
+
+    def _count_retry(self, operation: str, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        reason = exc.reason if isinstance(exc, TransientError) else "other"
+        self._stats.retry(operation, reason)
+        log.debug(
+            "event=retry operation=%s reason=%s attempt=%d", operation, reason, state.attempt_number
+        )

@@ -1,0 +1,218 @@
+"""Metric names, HELP text and rendering: pure functions from one cycle's view to bytes.
+
+Rendering happens once per cycle (plain and gzip); a scrape only copies bytes. Label values
+come from the API and are escaped by prometheus_client, never by hand.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from exporter import __version__
+from exporter.http import StatsSnapshot
+from exporter.sources.causeflow import Incident
+from exporter.sources.causely import Defect
+
+CACHED = " (cached: value from the last collection cycle)."
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class CauselyView:
+    up: bool
+    scope_up: Mapping[str, bool]
+    # (scope, severity, entity_type, defect_name) -> count, zeros kept for the retention time
+    active: Mapping[tuple[str, str, str, str], int]
+    defects: Mapping[str, tuple[Defect, ...]]
+    dropped: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class CauseFlowView:
+    up: bool
+    # (severity, status, source) -> count, zeros kept for the retention time
+    incidents: Mapping[tuple[str, str, str], int]
+    info: tuple[Incident, ...]
+    dropped: int
+
+
+@dataclass(frozen=True)
+class View:
+    interval: float
+    stats: StatsSnapshot
+    causely: CauselyView | None = None
+    causeflow: CauseFlowView | None = None
+    last_success: float | None = None
+    duration: float | None = None
+    version: str = field(default=__version__)
+
+
+def _causely_families(view: CauselyView) -> Iterator[Metric]:
+    active = GaugeMetricFamily(
+        "causely_active_defects",
+        "Active Causely defects (root causes) by scope, severity, entity type and defect name"
+        + CACHED,
+        labels=["scope", "severity", "entity_type", "defect_name"],
+    )
+    for (scope, severity, entity_type, name), count in sorted(view.active.items()):
+        active.add_metric([scope, severity, entity_type, name], count)
+    yield active
+
+    info = GaugeMetricFamily(
+        "causely_defect_info",
+        "One series per active defect, capped per scope, most severe first" + CACHED,
+        labels=["scope", "defect_id", "defect_name", "entity_name", "entity_type", "severity"],
+    )
+    start = GaugeMetricFamily(
+        "causely_defect_start_timestamp_seconds",
+        "When the active defect started (fromTime), as Unix seconds" + CACHED,
+        labels=["scope", "defect_id"],
+    )
+    impacted = GaugeMetricFamily(
+        "causely_defect_impacted_services",
+        "Services impacted by the active defect (serviceCount)" + CACHED,
+        labels=["scope", "defect_id"],
+    )
+    for scope, defects in sorted(view.defects.items()):
+        for d in defects:
+            info.add_metric([scope, d.id, d.name, d.entity_name, d.entity_type, d.severity], 1)
+            if d.start_time is not None:
+                start.add_metric([scope, d.id], d.start_time)
+            if d.service_count is not None:
+                impacted.add_metric([scope, d.id], d.service_count)
+    yield info
+    yield start
+    yield impacted
+
+    dropped = GaugeMetricFamily(
+        "causely_defect_series_dropped",
+        "Active defects left out of the per-defect series by causely.max_defect_series" + CACHED,
+        labels=["scope"],
+    )
+    for scope, count in sorted(view.dropped.items()):
+        dropped.add_metric([scope], count)
+    yield dropped
+
+    yield GaugeMetricFamily(
+        "causely_up",
+        "1 if the last Causely collection succeeded for every scope, else 0.",
+        value=1 if view.up else 0,
+    )
+    scope_up = GaugeMetricFamily(
+        "causely_scope_up",
+        "1 if the last collection of the scope succeeded; on 0 its last good values are kept.",
+        labels=["scope"],
+    )
+    for scope, ok in sorted(view.scope_up.items()):
+        scope_up.add_metric([scope], 1 if ok else 0)
+    yield scope_up
+
+
+def _causeflow_families(view: CauseFlowView) -> Iterator[Metric]:
+    incidents = GaugeMetricFamily(
+        "causeflow_incidents",
+        "CauseFlow incidents by severity, status and source" + CACHED,
+        labels=["severity", "status", "source"],
+    )
+    for labels, count in sorted(view.incidents.items()):
+        incidents.add_metric(list(labels), count)
+    yield incidents
+    info = GaugeMetricFamily(
+        "causeflow_incident_info",
+        "One series per CauseFlow incident, capped, most severe first" + CACHED,
+        labels=["incident_id", "title", "severity", "status"],
+    )
+    for i in view.info:
+        info.add_metric([i.id, i.title, i.severity, i.status], 1)
+    yield info
+    yield GaugeMetricFamily(
+        "causeflow_incident_series_dropped",
+        "CauseFlow incidents left out of causeflow_incident_info by the cap" + CACHED,
+        value=view.dropped,
+    )
+    yield GaugeMetricFamily(
+        "causeflow_up",
+        "1 if the last CauseFlow collection succeeded, else 0.",
+        value=1 if view.up else 0,
+    )
+
+
+def _self_families(view: View) -> Iterator[Metric]:
+    if view.last_success is not None:
+        yield GaugeMetricFamily(
+            "causely_exporter_last_success_timestamp_seconds",
+            "End of the last collection cycle in which every enabled source succeeded.",
+            value=view.last_success,
+        )
+    if view.duration is not None:
+        yield GaugeMetricFamily(
+            "causely_exporter_collection_duration_seconds",
+            "Wall time of the last collection cycle.",
+            value=view.duration,
+        )
+    yield GaugeMetricFamily(
+        "causely_exporter_collection_interval_seconds",
+        "Configured time between collection cycles.",
+        value=view.interval,
+    )
+    requests = CounterMetricFamily(
+        "causely_exporter_api_requests",
+        "HTTP requests sent to the APIs, every attempt, by operation and status code "
+        "(timeout and connection_error when no status came back).",
+        labels=["operation", "code"],
+    )
+    for labels, count in sorted(view.stats.requests.items()):
+        requests.add_metric(list(labels), count)
+    yield requests
+    retries = CounterMetricFamily(
+        "causely_exporter_api_retries",
+        "API requests repeated after a failure, by operation and reason.",
+        labels=["operation", "reason"],
+    )
+    for labels, count in sorted(view.stats.retries.items()):
+        retries.add_metric(list(labels), count)
+    yield retries
+    errors = CounterMetricFamily(
+        "causely_exporter_api_errors",
+        "API calls that failed after all retries, by operation and error code.",
+        labels=["operation", "error"],
+    )
+    for labels, count in sorted(view.stats.errors.items()):
+        errors.add_metric(list(labels), count)
+    yield errors
+    build = GaugeMetricFamily(
+        "causely_exporter_build_info", "Build information; always 1.", labels=["version"]
+    )
+    build.add_metric([view.version], 1)
+    yield build
+
+
+class _ViewCollector:
+    def __init__(self, view: View) -> None:
+        self._view = view
+
+    def collect(self) -> Iterator[Metric]:
+        if self._view.causely is not None:
+            yield from _causely_families(self._view.causely)
+        if self._view.causeflow is not None:
+            yield from _causeflow_families(self._view.causeflow)
+        yield from _self_families(self._view)
+
+
+@dataclass(frozen=True)
+class Exposition:
+    body: bytes
+    gzip_body: bytes
+
+
+def render(view: View) -> Exposition:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ViewCollector(view))
+    body = generate_latest(registry)
+    # Level 6 balances size and the once-per-cycle CPU cost; scrapes then copy bytes.
+    return Exposition(body, gzip.compress(body, compresslevel=6, mtime=0))

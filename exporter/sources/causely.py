@@ -1,0 +1,221 @@
+"""Causely GraphQL source: user scopes and active defects (root causes) per scope."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from exporter.config import CauselyConfig
+from exporter.http import ApiClient, ApiError
+from exporter.pagination import Page, relay_page, walk
+from exporter.sources import parse_time, text, top_k
+
+log = logging.getLogger(__name__)
+
+ALL_SCOPE = "all"
+SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
+
+# Only the fields the metrics need: the API pages faster and schema drift touches us less.
+SCOPES_QUERY = """
+query getUserScopes($filter: UserScopeFilter, $first: Int, $after: String) {
+  getUserScopes(filter: $filter, first: $first, after: $after) {
+    edges { node { id name scopes { typeName typeValues } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+""".strip()
+
+DEFECTS_QUERY = """
+query defectConnection($defectFilter: DefectFilter, $groupRecurring: Boolean, $first: Int,
+                       $after: String) {
+  defectConnection(defectFilter: $defectFilter, groupRecurring: $groupRecurring,
+                   first: $first, after: $after) {
+    edges { node { id name severity entityType serviceCount fromTime entity { name typeName } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+""".strip()
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    filters: tuple[Mapping[str, Any], ...] = ()
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Defect:
+    id: str
+    name: str
+    severity: str
+    entity_type: str
+    entity_name: str
+    start_time: float | None
+    service_count: int | None
+
+
+@dataclass(frozen=True)
+class ScopeResult:
+    scope: str
+    # (severity, entity_type, defect_name) -> number of active defects
+    counts: Mapping[tuple[str, str, str], int]
+    defects: tuple[Defect, ...]  # capped, most severe first
+    dropped: int
+    total: int = field(default=0)
+
+
+def defect_order(defect: Defect) -> tuple[object, ...]:
+    """Most severe first; among equals the longest running, then by id for stability."""
+    start = defect.start_time if defect.start_time is not None else float("inf")
+    return (SEVERITY_RANK.get(defect.severity, len(SEVERITY_RANK)), start, defect.id)
+
+
+def parse_defect(node: Mapping[str, Any]) -> Defect | None:
+    """A Defect from a node; None when the node lacks an id (it cannot be counted once)."""
+    defect_id = node.get("id")
+    if not isinstance(defect_id, str | int) or defect_id == "":
+        return None
+    raw_entity = node.get("entity")
+    entity: Mapping[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
+    service_count = node.get("serviceCount")
+    return Defect(
+        id=str(defect_id),
+        name=text(node.get("name"), "unknown"),
+        severity=text(node.get("severity"), "unknown"),
+        entity_type=text(node.get("entityType"), text(entity.get("typeName"), "unknown")),
+        entity_name=text(entity.get("name")),
+        start_time=parse_time(node.get("fromTime")),
+        service_count=service_count
+        if isinstance(service_count, int) and not isinstance(service_count, bool)
+        else None,
+    )
+
+
+def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
+    """The Relay page under data.<field>; a 200 carrying `errors` is a failure."""
+    if not isinstance(document, dict):
+        raise ApiError(operation, "malformed_response", "GraphQL response is not an object")
+    errors = document.get("errors")
+    if errors:
+        first = errors[0] if isinstance(errors, list) else errors
+        message = first.get("message") if isinstance(first, dict) else first
+        raise ApiError(operation, "graphql_error", " ".join(str(message).split())[:300])
+    data = document.get("data")
+    if not isinstance(data, dict) or field_name not in data:
+        raise ApiError(operation, "malformed_response", f"no data.{field_name} in response")
+    return relay_page(operation, data[field_name])
+
+
+class CauselySource:
+    name = "causely"
+
+    def __init__(self, config: CauselyConfig, client: ApiClient) -> None:
+        self._config = config
+        self._client = client
+        self._scopes: dict[str, Scope] = {}
+
+    def plan(self, deadline: float) -> list[str]:
+        if self._config.scopes is None and not self._config.discover_scopes:
+            scopes = [Scope(ALL_SCOPE)]
+        else:
+            scopes = self._resolve_scopes(deadline)
+        self._scopes = {scope.name: scope for scope in scopes}
+        return list(self._scopes)
+
+    def collect(self, unit: str, deadline: float) -> ScopeResult:
+        scope = self._scopes[unit]
+        if scope.missing:
+            raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
+        counts: Counter[tuple[str, str, str]] = Counter()
+
+        def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
+            for defect in defects:
+                counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                yield defect
+
+        kept = top_k(
+            counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
+        )
+        total = sum(counts.values())
+        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total)
+
+    def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
+        defect_filter: dict[str, Any] = {
+            "state": "ACTIVE",
+            "scopesFilter": {"scopes": [dict(f) for f in scope.filters]},
+        }
+        if self._config.severities:
+            defect_filter["severities"] = list(self._config.severities)
+        variables = {
+            "defectFilter": defect_filter,
+            "groupRecurring": True,
+            "first": self._config.page_size,
+        }
+        nodes = walk(
+            "defectConnection",
+            partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
+            key=lambda node: node.get("id"),
+        )
+        skipped = 0
+        for node in nodes:
+            defect = parse_defect(node)
+            if defect is None:
+                skipped += 1
+                continue
+            yield defect
+        if skipped:
+            log.warning("event=defects_without_id scope=%s skipped=%d", scope.name, skipped)
+
+    def _resolve_scopes(self, deadline: float) -> list[Scope]:
+        variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
+        found: dict[str, Scope] = {}
+        for node in walk(
+            "getUserScopes",
+            partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
+            key=lambda node: node.get("id") or node.get("name"),
+        ):
+            name = text(node.get("name"))
+            raw_filters = node.get("scopes") if isinstance(node.get("scopes"), list) else []
+            filters = tuple(
+                {"typeName": f.get("typeName"), "typeValues": list(f.get("typeValues") or [])}
+                for f in raw_filters
+                if isinstance(f, dict) and f.get("typeName")
+            )
+            if not name:
+                continue
+            if name in found:
+                log.warning("event=duplicate_scope_name scope=%s kept=first", name)
+                continue
+            found[name] = Scope(name, filters)
+        if self._config.discover_scopes:
+            return list(found.values())
+        wanted = self._config.scopes or ()
+        return [found.get(name, Scope(name, missing=True)) for name in wanted]
+
+    def _page(
+        self,
+        operation: str,
+        query: str,
+        variables: Mapping[str, Any],
+        deadline: float,
+        cursor: str | None,
+    ) -> Page:
+        body = {
+            "operationName": operation,
+            "query": query,
+            "variables": {**variables, "after": cursor} if cursor else dict(variables),
+        }
+        field_name = operation
+        return self._client.call(
+            operation,
+            "POST",
+            self._config.api_url,
+            deadline=deadline,
+            parse=partial(graphql_connection, operation, field_name),
+            json_body=body,
+        )
