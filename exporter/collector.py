@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Hashable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, TypeVar
 
 from exporter.config import Config
@@ -64,6 +65,42 @@ class ZeroRetention(Generic[K]):
         return rows
 
 
+def run_bounded(
+    tasks: Sequence[tuple[K, Callable[[], object]]], workers: int
+) -> dict[K, object | BaseException]:
+    """Run tasks on at most `workers` threads; each result is a value or the exception raised.
+
+    Daemon threads, not a ThreadPoolExecutor: a request stalled at shutdown must not hold the
+    process open (the executor's workers are joined at interpreter exit).
+    """
+    pending = deque(tasks)
+    results: dict[K, object | BaseException] = {}
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                key, task = pending.popleft()
+            try:
+                outcome: object | BaseException = task()
+            except Exception as exc:
+                outcome = exc
+            with lock:
+                results[key] = outcome
+
+    threads = [
+        threading.Thread(target=work, name=f"collect-{i}", daemon=True)
+        for i in range(min(workers, len(tasks)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 class Collector:
     def __init__(
         self,
@@ -85,10 +122,7 @@ class Collector:
         )
         self._last_success: float | None = None
         self._data_time: float | None = None
-        self._pool = ThreadPoolExecutor(
-            max_workers=config.causely.concurrency + (1 if config.causeflow.enabled else 0),
-            thread_name_prefix="collect",
-        )
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
         self._snapshot = self._build(time.time(), None, ok=False)
 
     @property
@@ -102,12 +136,11 @@ class Collector:
             started = time.monotonic()
             self.collect_once()
             self._stop.wait(max(0.0, started + interval - time.monotonic()))
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def collect_once(self) -> Snapshot:
         started = time.time()
         deadline = started + self._config.collection.deadline
-        futures: dict[tuple[str, str], Future[object]] = {}
+        tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
         for source in self._sources:
             state = self._state[source.name]
             try:
@@ -119,18 +152,18 @@ class Collector:
             if not state.planned:
                 continue
             for unit in state.units:
-                futures[(source.name, unit)] = self._pool.submit(source.collect, unit, deadline)
-        for (source_name, unit), future in futures.items():
+                tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
+        for (source_name, unit), outcome in run_bounded(tasks, self._workers).items():
             state = self._state[source_name]
-            try:
-                state.last_good[unit] = future.result()
-                state.unit_up[unit] = True
-            except (ApiError, Stopped) as exc:
-                state.unit_up[unit] = False
-                self._log_failure(source_name, unit, exc)
-            except Exception:  # a bug must not blank the other scopes, but must be seen
-                state.unit_up[unit] = False
-                log.exception("event=collect_bug source=%s unit=%s", source_name, unit)
+            state.unit_up[unit] = not isinstance(outcome, BaseException)
+            if isinstance(outcome, ApiError | Stopped):
+                self._log_failure(source_name, unit, outcome)
+            elif isinstance(outcome, BaseException):
+                # A bug must not blank the other scopes, but it must be seen.
+                log.error("event=collect_bug source=%s unit=%s error=%r", source_name, unit,
+                          outcome)
+            else:
+                state.last_good[unit] = outcome
         for state in self._state.values():
             if state.planned:
                 # A unit that left the plan (a deleted scope) leaves with its values.
@@ -143,7 +176,7 @@ class Collector:
         ok = all(self._source_up(s) for s in self._state.values())
         if ok:
             self._last_success = finished
-        if futures and any(any(s.unit_up.values()) for s in self._state.values()):
+        if tasks and any(any(s.unit_up.values()) for s in self._state.values()):
             self._data_time = finished
         snapshot = self._build(finished, finished - started, ok)
         self._snapshot = snapshot

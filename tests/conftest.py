@@ -178,7 +178,8 @@ class ExporterProcess:
         return parse_exposition(response.text)
 
     def logs(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def stop(self, sig: int = signal.SIGTERM) -> float:

@@ -1,0 +1,148 @@
+"""Real Prometheus and Alertmanager processes on 127.0.0.1 for end-to-end tests.
+
+The binaries come from Debian's packages, installed by scripts/install-test-deps.sh. Every
+process is stopped by the test that started it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from tests.conftest import free_port
+
+
+def binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(
+            f"{name} is not installed: run scripts/install-test-deps.sh (make test does)"
+        )
+    return path
+
+
+class Process:
+    def __init__(self, args: list[str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("w")
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def logs(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()[-4000:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def wait_until(what: str, check: Any, timeout: float, proc: Process | None = None) -> Any:
+    deadline = time.time() + timeout
+    last: Any = None
+    while time.time() < deadline:
+        if proc is not None and proc.proc.poll() is not None:
+            raise AssertionError(f"{what}: process exited: {proc.logs()}")
+        try:
+            last = check()
+            if last:
+                return last
+        except requests.RequestException as exc:
+            last = exc
+        time.sleep(0.25)
+    detail = proc.logs() if proc is not None else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last}) {detail}")
+
+
+class Prometheus(Process):
+    def __init__(
+        self,
+        tmp: Path,
+        targets: list[str],
+        rule_files: list[str] | None = None,
+        alertmanager: str | None = None,
+        interval: str = "1s",
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config: dict[str, Any] = {
+            "global": {"scrape_interval": interval, "evaluation_interval": interval},
+            "scrape_configs": [
+                {"job_name": "causely-exporter", "static_configs": [{"targets": targets}]}
+            ],
+            "rule_files": rule_files or [],
+        }
+        if alertmanager:
+            config["alerting"] = {
+                "alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]
+            }
+        path = tmp / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config))
+        super().__init__(
+            [
+                binary("prometheus"),
+                f"--config.file={path}",
+                f"--storage.tsdb.path={tmp / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            tmp / "prometheus.log",
+        )
+        wait_until(
+            "prometheus ready", lambda: requests.get(self.url + "/-/ready", timeout=2).ok, 60, self
+        )
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        response = requests.get(self.url + "/api/v1/query", params={"query": expr}, timeout=10)
+        body = response.json()
+        if body.get("status") != "success":
+            raise AssertionError(f"query {expr!r} failed: {body}")
+        result: list[dict[str, Any]] = body["data"]["result"]
+        return result
+
+    def alerts(self) -> list[dict[str, Any]]:
+        response = requests.get(self.url + "/api/v1/alerts", timeout=10)
+        alerts: list[dict[str, Any]] = response.json()["data"]["alerts"]
+        return alerts
+
+
+class Alertmanager(Process):
+    def __init__(self, tmp: Path, config_text: str) -> None:
+        self.port = free_port()
+        cluster_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        path = tmp / "alertmanager.yml"
+        path.write_text(config_text)
+        super().__init__(
+            [
+                binary("alertmanager"),
+                f"--config.file={path}",
+                f"--storage.path={tmp / 'am-data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                "--log.level=warn",
+            ],
+            tmp / "alertmanager.log",
+        )
+        wait_until(
+            "alertmanager ready",
+            lambda: requests.get(self.url + "/-/ready", timeout=2).ok,
+            60,
+            self,
+        )
+
+    def alerts(self) -> list[dict[str, Any]]:
+        response = requests.get(self.url + "/api/v2/alerts", timeout=10)
+        alerts: list[dict[str, Any]] = response.json()
+        return alerts
