@@ -160,8 +160,9 @@ class Collector:
                 self._log_failure(source_name, unit, outcome)
             elif isinstance(outcome, BaseException):
                 # A bug must not blank the other scopes, but it must be seen.
-                log.error("event=collect_bug source=%s unit=%s error=%r", source_name, unit,
-                          outcome)
+                log.error(
+                    "event=collect_bug source=%s unit=%s error=%r", source_name, unit, outcome
+                )
             else:
                 state.last_good[unit] = outcome
         for state in self._state.values():

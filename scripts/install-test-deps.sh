@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-command -v alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+{ command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 for extra in "$@"; do
   command -v "${extra%%:*}" >/dev/null 2>&1 || need+=("${extra#*:}")
 done

@@ -19,7 +19,8 @@ from tests.conftest import free_port
 
 
 def binary(name: str) -> str:
-    path = shutil.which(name)
+    # Debian installs Alertmanager as prometheus-alertmanager.
+    path = shutil.which(name) or shutil.which(f"prometheus-{name}")
     if path is None:
         raise AssertionError(
             f"{name} is not installed: run scripts/install-test-deps.sh (make test does)"
@@ -120,7 +121,6 @@ class Prometheus(Process):
 class Alertmanager(Process):
     def __init__(self, tmp: Path, config_text: str) -> None:
         self.port = free_port()
-        cluster_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         path = tmp / "alertmanager.yml"
         path.write_text(config_text)
@@ -130,7 +130,7 @@ class Alertmanager(Process):
                 f"--config.file={path}",
                 f"--storage.path={tmp / 'am-data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
-                f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                "--cluster.listen-address=",  # a single instance: no gossip ports
                 "--log.level=warn",
             ],
             tmp / "alertmanager.log",

@@ -1,0 +1,153 @@
+"""`python -m exporter.simulator`: run the fake APIs until SIGINT/SIGTERM or --exit-after."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+from .config import SimulatorConfig
+from .simulator import Simulator
+
+log = logging.getLogger("exporter.simulator")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`host:port`, `:port` (all interfaces) or `[v6addr]:port`."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    host = host.strip("[]") or "0.0.0.0"
+    return host, int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = SimulatorConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m exporter.simulator",
+        description="Fake Causely GraphQL and CauseFlow REST APIs with seeded demo data.",
+    )
+    add = parser.add_argument
+    add(
+        "--listen",
+        type=parse_listen,
+        default=("127.0.0.1", 8787),
+        metavar="HOST:PORT",
+        help="address to serve on (default 127.0.0.1:8787)",
+    )
+    add("--seed", type=int, default=defaults.seed, help="random seed of the data")
+    add("--scopes", type=int, default=defaults.scopes, help="number of user scopes")
+    add("--defects", type=int, default=defaults.defects, help="active defects at start")
+    add("--incidents", type=int, default=defaults.incidents, help="CauseFlow incidents at start")
+    add("--latency", type=float, default=0.0, help="seconds added to every API request")
+    add(
+        "--churn-interval",
+        type=float,
+        default=15.0,
+        help="seconds between data changes; 0 keeps the data still (default 15)",
+    )
+    add("--token-ttl", type=float, default=defaults.token_ttl, help="token lifetime in seconds")
+    add(
+        "--exit-after",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="stop by itself after this long; 0 runs until SIGINT/SIGTERM",
+    )
+    add(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log level of the exporter.simulator logger (default info)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = SimulatorConfig(
+            seed=args.seed,
+            scopes=args.scopes,
+            defects=args.defects,
+            incidents=args.incidents,
+            latency=args.latency,
+            churn_interval=args.churn_interval,
+            token_ttl=args.token_ttl,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # main() may run inside another program (causely-exporter simulate, tests): everything
+    # it changes in process-wide state is put back on the way out.
+    with _own_logging(args.log_level), _stop_on_signals() as done:
+        return _serve(config, args.listen, args.exit_after, done)
+
+
+def _serve(
+    config: SimulatorConfig, listen: tuple[str, int], exit_after: float, done: threading.Event
+) -> int:
+    sim = Simulator(config)
+    try:
+        sim.start(*listen)
+    except OSError as exc:
+        print(f"error: cannot listen on {listen[0]}:{listen[1]}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"causely simulator: auth={sim.auth_url} api={sim.api_url} "
+        f"causeflow={sim.causeflow_url} client_id={config.client_id} "
+        f"client_secret={config.client_secret} causeflow_token={config.causeflow_token} "
+        "(fake demo credentials)",
+        flush=True,
+    )
+    try:
+        done.wait(exit_after if exit_after > 0 else None)
+    finally:
+        sim.stop()
+    return 0
+
+
+@contextlib.contextmanager
+def _own_logging(level: str) -> Iterator[None]:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    saved = (log.level, log.propagate)
+    log.addHandler(handler)
+    log.setLevel(level.upper())
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    done = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        done.set()
+
+    # Only the main thread may install handlers; elsewhere the caller stops us its own way.
+    if threading.current_thread() is not threading.main_thread():
+        yield done
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield done
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:  # None: installed outside Python, cannot be restored
+                signal.signal(sig, handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

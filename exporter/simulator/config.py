@@ -1,0 +1,43 @@
+"""Settings of one simulator instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CAUSEFLOW_LIST_KEYS = ("items", "incidents")
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Everything that shapes the fake APIs; the defaults suit a laptop demo."""
+
+    seed: int = 1
+    scopes: int = 5
+    defects: int = 200
+    incidents: int = 60
+    client_id: str = "demo-client"
+    client_secret: str = "demo-secret"
+    causeflow_token: str = "demo-causeflow-token"
+    token_ttl: float = 3600.0
+    latency: float = 0.0
+    churn_interval: float = 0.0
+    max_page_size: int = 1000
+    causeflow_list_key: str = "items"
+    cursor_ttl: float = 600.0
+    # How long news of a 429 may take to reach a client's other connections; see faults.py.
+    rate_limit_grace: float = 0.1
+
+    def __post_init__(self) -> None:
+        # Fail at construction rather than with an odd HTTP answer much later.
+        if self.scopes < 0 or self.defects < 0 or self.incidents < 0:
+            raise ValueError("scopes, defects and incidents must not be negative")
+        if self.defects > 0 and self.scopes == 0:
+            raise ValueError("defects need at least one scope to live in")
+        if self.max_page_size < 1:
+            raise ValueError("max_page_size must be at least 1")
+        if self.causeflow_list_key not in CAUSEFLOW_LIST_KEYS:
+            raise ValueError(f"causeflow_list_key must be one of {CAUSEFLOW_LIST_KEYS}")
+        if self.token_ttl <= 0 or self.cursor_ttl <= 0:
+            raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.latency < 0 or self.churn_interval < 0 or self.rate_limit_grace < 0:
+            raise ValueError("latency, churn_interval and rate_limit_grace must not be negative")

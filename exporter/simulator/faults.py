@@ -1,0 +1,213 @@
+"""Fault queue and rate-limit accounting."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .names import http_date
+
+TARGETS = ("auth", "graphql", "causeflow")
+_ALL = frozenset(TARGETS)
+
+# Which request targets each kind can act on: a fault never fires where it would mean nothing
+# (a wrong CauseFlow count on a GraphQL call), so it is not used up there either.
+KIND_TARGETS: dict[str, frozenset[str]] = {
+    "rate_limit": _ALL,
+    "status": _ALL,
+    "latency": _ALL,
+    "stall": _ALL,
+    "reset": _ALL,
+    "malformed_json": _ALL,
+    "unauthorized": _ALL,
+    "graphql_errors": frozenset({"graphql"}),
+    "non_advancing_cursor": frozenset({"graphql", "causeflow"}),
+    "duplicate_node": frozenset({"graphql", "causeflow"}),
+    "missing_fields": frozenset({"graphql", "causeflow"}),
+    "expired_cursor": frozenset({"causeflow"}),
+    "wrong_count": frozenset({"causeflow"}),
+}
+KINDS = tuple(KIND_TARGETS)
+# Kinds that change the body of an otherwise normal answer (the API handlers apply them).
+PAGE_KINDS = frozenset(
+    {"non_advancing_cursor", "duplicate_node", "missing_fields", "expired_cursor", "wrong_count"}
+)
+# Kinds that only make sense on a request continuing a pagination run.
+# non_advancing_cursor too: "endCursor equals the request's cursor" needs one to equal.
+CURSOR_KINDS = frozenset({"non_advancing_cursor", "duplicate_node", "expired_cursor"})
+RATE_LIMIT_HEADERS = ("retry-after", "retry-after-date", "x-ratelimit-reset")
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    target: str
+    operation: str
+    has_cursor: bool
+
+
+@dataclass
+class Fault:
+    kind: str
+    target: str  # one of TARGETS or "any"
+    operation: str | None
+    remaining: int | None  # None: until cleared
+    skip: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, info: RequestInfo) -> bool:
+        if self.target not in ("any", info.target) or info.target not in KIND_TARGETS[self.kind]:
+            return False
+        if self.operation is not None and self.operation != info.operation:
+            return False
+        return info.has_cursor or self.kind not in CURSOR_KINDS
+
+
+def make_fault(
+    kind: str, *, count: int | None = 1, target: str = "graphql", skip: int = 0, **params: Any
+) -> Fault:
+    """Validates everything up front so a typo fails the test that made it, not a later one."""
+    if kind not in KIND_TARGETS:
+        raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
+    if target != "any" and target not in TARGETS:
+        raise ValueError(f"unknown fault target {target!r}; known: {', '.join(TARGETS)}, any")
+    if count is not None and (not isinstance(count, int) or count < 1):
+        raise ValueError("count must be a positive integer or None")
+    if not isinstance(skip, int) or skip < 0:
+        raise ValueError("skip must be a non-negative integer")
+    operation = params.pop("operation", None)
+    if operation is not None and not isinstance(operation, str):
+        raise ValueError("operation must be a string")
+    _check_params(kind, target, params)
+    return Fault(kind, target, operation, count, skip, params)
+
+
+def _check_params(kind: str, target: str, params: dict[str, Any]) -> None:
+    if "seconds" in params:
+        seconds = params["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError("seconds must be a non-negative number")
+    if kind == "rate_limit":
+        header = params.setdefault(
+            "header", "x-ratelimit-reset" if target == "causeflow" else "retry-after"
+        )
+        if header not in RATE_LIMIT_HEADERS:
+            raise ValueError(f"header must be one of {', '.join(RATE_LIMIT_HEADERS)}")
+    if kind == "status":
+        status = params.setdefault("status", 500)
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+
+
+class FaultQueue:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return [Fault(**vars(f)) for f in self._faults]
+
+    def take(self, info: RequestInfo) -> Fault | None:
+        """The fault for this request, if any.
+
+        Every matching fault counts the request against its own `skip`, so skips are
+        measured in matching requests whether or not an earlier fault fired on them; of the
+        faults whose skip is used up, the oldest fires and spends one of its `count`.
+        """
+        chosen: Fault | None = None
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(info):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                elif chosen is None:
+                    chosen = fault
+            if chosen is None:
+                return None
+            if chosen.remaining is not None:
+                chosen.remaining -= 1
+                if chosen.remaining == 0:
+                    self._faults.remove(chosen)
+            return Fault(**vars(chosen))
+
+
+@dataclass(frozen=True)
+class RateLimitAdvice:
+    headers: dict[str, str]
+    reset_at: float  # the instant recorded for violation accounting
+
+
+def rate_limit_advice(header: str, seconds: float, now: float) -> RateLimitAdvice:
+    """Headers for a 429 and the reset instant to hold clients to.
+
+    The recorded instant is never later than what the header lets a client compute, so a
+    client that waits exactly as told is never counted as a violator: integer headers are
+    rounded up and the recorded instant is the rounded one.
+    """
+    if header == "retry-after":
+        wait = math.ceil(seconds)
+        # Relative to the response: a client starts waiting after `now`, so now + wait is safe.
+        return RateLimitAdvice({"Retry-After": str(wait)}, now + wait)
+    reset = math.ceil(now + seconds)
+    if header == "retry-after-date":
+        return RateLimitAdvice({"Retry-After": http_date(reset)}, float(reset))
+    headers = {
+        "X-RateLimit-Limit": "100",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(reset),
+    }
+    return RateLimitAdvice(headers, float(reset))
+
+
+@dataclass(frozen=True)
+class _Limit:
+    reset_at: float
+    sent_at: float
+    connection: int
+
+
+class RateLimitLedger:
+    """Remembers each target's advertised resets and counts requests that ignore them.
+
+    A request of the target that arrives before a reset is a violation when it comes on the
+    connection that received the 429 (HTTP/1.1 without pipelining: it was sent after the
+    client read the 429), or on any other connection more than `grace` seconds after the
+    429 was sent. The grace spares requests that a client's other workers already had in
+    flight; a client that keeps sending after that has ignored the 429.
+    """
+
+    def __init__(self, grace: float = 0.1) -> None:
+        self._grace = grace
+        self._lock = threading.Lock()
+        self._limits: dict[str, list[_Limit]] = {}
+        self._violations = 0
+
+    def arrival(self, target: str, at: float, connection: int) -> bool:
+        with self._lock:
+            live = [lim for lim in self._limits.get(target, []) if at < lim.reset_at]
+            self._limits[target] = live
+            early = any(
+                connection == lim.connection or at >= lim.sent_at + self._grace for lim in live
+            )
+            self._violations += early
+            return early
+
+    def limited(self, target: str, reset_at: float, sent_at: float, connection: int) -> None:
+        with self._lock:
+            self._limits.setdefault(target, []).append(_Limit(reset_at, sent_at, connection))
+
+    @property
+    def violations(self) -> int:
+        with self._lock:
+            return self._violations

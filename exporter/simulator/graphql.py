@@ -1,0 +1,232 @@
+"""The two Causely GraphQL operations, answered from variables without parsing GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import names
+from .config import SimulatorConfig
+from .cursors import CursorError, decode_relay, encode_relay
+from .data import SimDefect, SimScope
+from .reply import Reply, json_reply
+from .store import DefectQuery
+from .world import World
+
+OPERATIONS = ("getUserScopes", "defectConnection")
+DEFAULT_FIRST = 20
+STATES: dict[str, tuple[bool, ...]] = {
+    "ACTIVE": (True,),
+    "INACTIVE": (False,),
+    "ALL": (True, False),
+}
+Edge = tuple[str, dict[str, Any]]  # (cursor, node)
+
+
+class GraphQLError(Exception):
+    pass
+
+
+def operation_of(payload: Any) -> str:
+    """operationName when it is one we serve, else whichever known field the query names first."""
+    if not isinstance(payload, Mapping):
+        return "unknown"
+    name = payload.get("operationName")
+    if name in OPERATIONS:
+        return str(name)
+    query = payload.get("query")
+    if isinstance(query, str):
+        found = [(query.find(op), op) for op in OPERATIONS if op in query]
+        if found:
+            return min(found)[1]
+    return name if isinstance(name, str) and name else "unknown"
+
+
+def after_cursor(payload: Any) -> str | None:
+    variables = payload.get("variables") if isinstance(payload, Mapping) else None
+    after = variables.get("after") if isinstance(variables, Mapping) else None
+    return after if isinstance(after, str) and after else None
+
+
+def handle(
+    world: World, config: SimulatorConfig, payload: Any, operation: str, page_fault: str | None
+) -> Reply:
+    variables = payload.get("variables") or {}
+    try:
+        if not isinstance(variables, Mapping):
+            raise GraphQLError("variables must be an object")
+        if variables.get("last") is not None or variables.get("before") is not None:
+            raise GraphQLError("the simulator pages forward only (first/after)")
+        if operation == "getUserScopes":
+            data = _user_scopes(world, config, variables, page_fault)
+        elif operation == "defectConnection":
+            data = _defects(world, config, variables, page_fault)
+        else:
+            raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
+    except GraphQLError as exc:
+        return json_reply(
+            200, {"data": None, "errors": [{"message": str(exc), "path": [operation]}]}
+        )
+    return json_reply(200, {"data": {operation: data}})
+
+
+def _first(variables: Mapping[str, Any], config: SimulatorConfig) -> int:
+    first = variables.get("first")
+    if first is None:
+        return DEFAULT_FIRST
+    if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+        raise GraphQLError("first must be a non-negative integer")
+    return min(first, config.max_page_size)
+
+
+def _after(variables: Mapping[str, Any], kind: str) -> str | None:
+    after = variables.get("after")
+    if after is None or after == "":
+        return None
+    if not isinstance(after, str):
+        raise GraphQLError("after must be a string")
+    try:
+        return decode_relay(kind, after)
+    except CursorError as exc:
+        raise GraphQLError(str(exc)) from None
+
+
+def _connection(
+    edges: list[Edge],
+    total: int,
+    has_next: bool,
+    after: str | None,
+    page_fault: str | None,
+) -> dict[str, Any]:
+    end_cursor = edges[-1][0] if edges else None
+    if page_fault == "non_advancing_cursor":
+        end_cursor, has_next = after, True
+    return {
+        "totalCount": total,
+        "edges": [{"node": node, "cursor": cursor} for cursor, node in edges],
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": after is not None,
+            "startCursor": edges[0][0] if edges else None,
+            "endCursor": end_cursor,
+            "totalCount": total,
+        },
+    }
+
+
+def _scope_node(scope: SimScope, missing: bool) -> dict[str, Any]:
+    node: dict[str, Any] = {"id": scope.id, "name": scope.name, "scopes": scope.entries()}
+    if not missing:
+        node["audience"] = scope.audience
+        node["ownerId"] = scope.owner_id
+        node["lastUpdate"] = names.rfc3339(scope.last_update)
+    return node
+
+
+def _user_scopes(
+    world: World, config: SimulatorConfig, variables: Mapping[str, Any], page_fault: str | None
+) -> dict[str, Any]:
+    flt = variables.get("filter") or {}
+    name_expr = flt.get("nameExpr") if isinstance(flt, Mapping) else None
+    needle = (name_expr or "").lower() if isinstance(name_expr, str) else ""
+    first = _first(variables, config)
+    after_raw = variables.get("after") or None
+    after_key = _after(variables, "s")
+    try:
+        after_index = -1 if after_key is None else int(after_key)
+    except ValueError:
+        raise GraphQLError(f"invalid cursor {after_raw!r}") from None
+    scopes = world.scopes()
+    matching = [(i, s) for i, s in enumerate(scopes) if needle in s.name.lower()]
+    rest = [(i, s) for i, s in matching if i > after_index]
+    missing = page_fault == "missing_fields"
+    edges = [(encode_relay("s", str(i)), _scope_node(s, missing)) for i, s in rest[:first]]
+    if page_fault == "duplicate_node" and 0 <= after_index < len(scopes):
+        edges.insert(0, (str(after_raw), _scope_node(scopes[after_index], missing)))
+    return _connection(edges, len(matching), len(rest) > first, after_raw, page_fault)
+
+
+def defect_node(defect: SimDefect, missing: bool = False) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "id": defect.id,
+        "name": defect.name,
+        "entityType": defect.entity_type,
+        "severity": defect.severity,
+    }
+    if missing:
+        return node
+    if defect.to_time is not None:
+        to_time: str | None = names.rfc3339(defect.to_time, defect.zulu)
+    else:
+        to_time = None if defect.null_to_time else ""
+    node.update(
+        entityId=defect.entity_id,
+        entity={"id": defect.entity_id, "name": defect.entity_name, "typeName": defect.entity_type},
+        fromTime=names.rfc3339(defect.from_time, defect.zulu),
+        toTime=to_time,
+        remediated=defect.remediated,
+        serviceCount=defect.service_count,
+    )
+    return node
+
+
+def _defect_query(world: World, variables: Mapping[str, Any]) -> DefectQuery:
+    flt = variables.get("defectFilter") or {}
+    if not isinstance(flt, Mapping):
+        raise GraphQLError("defectFilter must be an object")
+    # Like the real API, inactive defects only show up when asked for.
+    state = flt.get("state") or ("ALL" if flt.get("includeInactiveDefect") else "ACTIVE")
+    if state not in STATES:
+        raise GraphQLError(f"invalid DefectState {state!r}")
+    severities = flt.get("severities") or None
+    scopes_filter = flt.get("scopesFilter") or {}
+    entries = scopes_filter.get("scopes") if isinstance(scopes_filter, Mapping) else None
+    entries = entries or []
+    if not isinstance(entries, list) or not all(_is_scope_input(e) for e in entries):
+        raise GraphQLError("scopesFilter.scopes must be a list of ScopeInput objects")
+    return DefectQuery(
+        namespaces=world.namespaces_matching(entries),
+        severities=None if severities is None else frozenset(map(str, severities)),
+        states=STATES[state],
+        extra=_extra_filter(flt),
+    )
+
+
+def _is_scope_input(entry: Any) -> bool:
+    # A string typeValues would turn membership into a substring test, so reject it.
+    return isinstance(entry, Mapping) and isinstance(entry.get("typeValues") or [], list)
+
+
+def _extra_filter(flt: Mapping[str, Any]) -> Callable[[SimDefect], bool] | None:
+    """Predicate for the rarely used filters; None keeps paging on the fast path."""
+    defect_names = frozenset(flt.get("defectNames") or ())
+    entity_types = frozenset(flt.get("entityTypes") or ())
+    entity_name = str(flt.get("entityName") or "").lower()
+    if not (defect_names or entity_types or entity_name):
+        return None
+
+    def keep(defect: SimDefect) -> bool:
+        return (
+            (not defect_names or defect.name in defect_names)
+            and (not entity_types or defect.entity_type in entity_types)
+            and entity_name in defect.entity_name.lower()
+        )
+
+    return keep
+
+
+def _defects(
+    world: World, config: SimulatorConfig, variables: Mapping[str, Any], page_fault: str | None
+) -> dict[str, Any]:
+    query = _defect_query(world, variables)
+    first = _first(variables, config)
+    after_raw = variables.get("after") or None
+    after_id = _after(variables, "d")
+    page = world.defect_page(query, after_id, first)
+    missing = page_fault == "missing_fields"
+    edges = [(encode_relay("d", d.id), defect_node(d, missing)) for d in page.defects]
+    if page_fault == "duplicate_node" and after_id is not None:
+        previous = world.defect(after_id)
+        if previous is not None:
+            edges.insert(0, (str(after_raw), defect_node(previous, missing)))
+    return _connection(edges, page.total, page.has_next, after_raw, page_fault)

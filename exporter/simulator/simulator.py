@@ -1,0 +1,174 @@
+"""The public Simulator object: lifecycle plus ground truth and control for tests."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+from .config import SimulatorConfig
+from .data import SimDefect, SimIncident
+from .faults import make_fault
+from .server import SimHTTPServer
+from .state import RequestRecord, SimContext
+from .world import World
+
+log = logging.getLogger("exporter.simulator")
+
+AUTH_PATH = "/frontegg/identity/resources/auth/v2/api-token"
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        # Data is generated here, not in start(), so truth can be read before serving.
+        self._ctx = SimContext(self.config, World(self.config))
+        self._server: SimHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._url: str | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        if self._server is not None or self._ctx.stopping.is_set():
+            raise RuntimeError("a Simulator can be started once")
+        server = SimHTTPServer((host, port), self._ctx)
+        self._server = server
+        bound_port = server.server_address[1]
+        # A wildcard bind is reachable on loopback; a URL with 0.0.0.0 is not portable.
+        shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+        shown = f"[{shown}]" if ":" in shown else shown
+        self._url = f"http://{shown}:{bound_port}"
+        # A short poll interval keeps stop() fast; serve_forever only checks for it between polls.
+        self._spawn("sim-http", lambda: server.serve_forever(poll_interval=0.05))
+        if self.config.churn_interval > 0:
+            self._spawn("sim-churn", self._churn)
+        log.info("simulator listening on %s", self._url)
+
+    def stop(self) -> None:
+        server = self._server
+        self._ctx.stopping.set()
+        if server is None:
+            return
+        server.shutdown()
+        server.cut_connections()
+        server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        self._server = None
+        log.info("simulator stopped")
+
+    def __enter__(self) -> Simulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _churn(self) -> None:
+        while not self._ctx.stopping.wait(self.config.churn_interval):
+            self._ctx.world.churn_tick()
+            log.debug("churn tick")
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("the simulator has not been started")
+        return self._url
+
+    @property
+    def auth_url(self) -> str:
+        return self.url + AUTH_PATH
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/query/"
+
+    @property
+    def causeflow_url(self) -> str:
+        return self.url + "/v1"
+
+    # --- ground truth and control ---------------------------------------------------------
+
+    def scope_names(self) -> list[str]:
+        return [scope.name for scope in self._ctx.world.scopes()]
+
+    def active_defects(self, scope: str | None = None) -> list[SimDefect]:
+        return self._ctx.world.active_defects(scope)
+
+    def add_defect(
+        self,
+        scope: str,
+        *,
+        name: str = "Congested",
+        severity: str = "Critical",
+        entity_type: str = "Service",
+        entity_name: str | None = None,
+        service_count: int = 1,
+    ) -> str:
+        return self._ctx.world.add_defect(
+            scope,
+            name=name,
+            severity=severity,
+            entity_type=entity_type,
+            entity_name=entity_name,
+            service_count=service_count,
+        )
+
+    def clear_defect(self, defect_id: str) -> None:
+        self._ctx.world.clear_defect(defect_id)
+
+    def incidents(self, status: list[str] | None = None) -> list[SimIncident]:
+        return self._ctx.world.incidents(status)
+
+    def add_incident(
+        self,
+        *,
+        title: str,
+        severity: str = "critical",
+        status: str = "open",
+        source: str = "automated",
+    ) -> str:
+        return self._ctx.world.add_incident(
+            title=title, severity=severity, status=status, source=source
+        )
+
+    def resolve_incident(self, incident_id: str) -> None:
+        self._ctx.world.resolve_incident(incident_id)
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        count: int | None = 1,
+        target: str = "graphql",
+        skip: int = 0,
+        **params: Any,
+    ) -> None:
+        fault = make_fault(kind, count=count, target=target, skip=skip, **params)
+        self._ctx.faults.add(fault)
+        log.info("fault queued: %s on %s (count=%s, skip=%s)", kind, target, count, skip)
+
+    def clear_faults(self) -> None:
+        self._ctx.faults.clear()
+
+    def requests(self) -> list[RequestRecord]:
+        return self._ctx.log.snapshot()
+
+    def rate_limit_violations(self) -> int:
+        return self._ctx.ledger.violations
