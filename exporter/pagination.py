@@ -7,6 +7,7 @@ the first page (a bounded number of times) when the server says the cursor has e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,36 @@ class PaginationError(ApiError):
     """The server's cursors are broken (not advancing, too many pages, too many restarts)."""
 
 
+class _PageAhead:
+    """Fetches one page on its own thread while the caller works through the previous one.
+
+    A walk never has more than one request in flight, so the API sees the same concurrency;
+    the per-page parsing and counting just no longer sit between two requests.
+    """
+
+    def __init__(self, fetch: Callable[[str | None], Page], cursor: str | None) -> None:
+        self._page: Page | None = None
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        thread = threading.Thread(target=self._run, args=(fetch, cursor), daemon=True)
+        thread.start()
+
+    def _run(self, fetch: Callable[[str | None], Page], cursor: str | None) -> None:
+        try:
+            self._page = fetch(cursor)
+        except BaseException as exc:  # handed to the walking thread by get()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def get(self) -> Page:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._page is not None
+        return self._page
+
+
 def walk(
     operation: str,
     fetch: Callable[[str | None], Page],
@@ -44,9 +75,10 @@ def walk(
     cursor: str | None = None
     used: set[str] = set()
     pages = 0
+    ahead = _PageAhead(fetch, None)
     while True:
         try:
-            page = fetch(cursor)
+            page = ahead.get()
         except CursorExpired:
             if cursor is None or restarts >= max_restarts:
                 raise PaginationError(
@@ -54,23 +86,29 @@ def walk(
                 ) from None
             restarts += 1
             cursor, used = None, set()
+            ahead = _PageAhead(fetch, None)
             continue
         pages += 1
         if on_page is not None:
             on_page(page)
+        next_cursor = page.next_cursor
+        if next_cursor is not None:
+            if next_cursor == cursor or next_cursor in used:
+                raise PaginationError(
+                    operation, "cursor_not_advancing", "the cursor did not advance"
+                )
+            if pages >= max_pages:
+                raise PaginationError(operation, "too_many_pages", f"more than {max_pages} pages")
+            used.add(next_cursor)
+            cursor = next_cursor
+            ahead = _PageAhead(fetch, next_cursor)
         for item in page.items:
             item_key = key(item)
             if item_key not in seen:
                 seen.add(item_key)
                 yield item
-        if page.next_cursor is None:
+        if next_cursor is None:
             return
-        if page.next_cursor == cursor or page.next_cursor in used:
-            raise PaginationError(operation, "cursor_not_advancing", "the cursor did not advance")
-        if pages >= max_pages:
-            raise PaginationError(operation, "too_many_pages", f"more than {max_pages} pages")
-        used.add(page.next_cursor)
-        cursor = page.next_cursor
 
 
 def relay_page(operation: str, connection: Any) -> Page:

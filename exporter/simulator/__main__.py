@@ -44,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--scopes", type=int, default=defaults.scopes, help="number of user scopes")
     add("--defects", type=int, default=defaults.defects, help="active defects at start")
     add("--incidents", type=int, default=defaults.incidents, help="CauseFlow incidents at start")
-    add("--latency", type=float, default=0.0, help="seconds added to every API request")
+    add(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds each API request takes to answer, simulator work included",
+    )
     add(
         "--churn-interval",
         type=float,

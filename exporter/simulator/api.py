@@ -73,10 +73,22 @@ def classify(method: str, path: str, query: str, body: bytes, authorization: str
     return ApiCall(method, path, "unknown", "unknown", None, params, bearer, False, False)
 
 
-def respond(ctx: SimContext, call: ApiCall) -> Reply | None:
-    """The answer to send, or None to drop the connection without one."""
-    if ctx.config.latency > 0 and ctx.stopping.wait(ctx.config.latency):
+def respond(ctx: SimContext, call: ApiCall, arrived: float | None = None) -> Reply | None:
+    """The answer to send, or None to drop the connection without one.
+
+    `latency` is the whole time to answer, the simulator's own work included, as a real
+    server's latency would be: the reply is built first and the rest of the time is slept.
+    `arrived` is when the request line was read (time.monotonic()), so parsing counts too.
+    """
+    started = time.monotonic() if arrived is None else arrived
+    reply = _respond_now(ctx, call)
+    remaining = ctx.config.latency - (time.monotonic() - started)
+    if remaining > 0 and ctx.stopping.wait(remaining):
         return None
+    return reply
+
+
+def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     early = _precheck(ctx, call)
     if early is not None:
         return early

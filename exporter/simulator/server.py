@@ -92,6 +92,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             super().finish()
 
+    def parse_request(self) -> bool:
+        # Runs right after the request line is read: the start of the configured latency.
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
     def log_message(self, format: str, *args: Any) -> None:
         # Replaces http.server's stderr access log; per-request lines only at DEBUG.
         log.debug("%s %s", self.address_string(), format % args)
@@ -140,7 +145,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         record = self.ctx.log.open(arrival, call.target, call.operation, path)
         if self.ctx.ledger.arrival(call.target, arrival, call.connection):
             log.debug("rate limit violation on %s", call.target)
-        reply = api.respond(self.ctx, call)
+        reply = api.respond(self.ctx, call, self.arrived)
         if reply is None:
             self._reset()
             return

@@ -44,12 +44,14 @@ def parse_time(value: object) -> float | None:
     """Unix seconds from an RFC 3339 string (Z or offset, up to nanoseconds); None if absent."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    text = _FRACTION.sub(r"\1", text)
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value)  # the common case, fast on Python 3.11+
     except ValueError:
-        return None
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", text))
+        except ValueError:
+            return None
     if parsed.tzinfo is None:
         return None
     return parsed.timestamp()

@@ -1,0 +1,54 @@
+"""One collection cycle in a fresh process, reporting idle and peak RSS (run by collection.py).
+
+Idle RSS is taken after the exporter is imported and wired, before the first request; peak
+RSS is the kernel's high-water mark (VmHWM) after the cycle.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import threading
+import time
+
+from exporter.cli import build_sources
+from exporter.collector import Collector
+from exporter.config import load_config
+from exporter.http import ApiStats
+
+
+def status_kib(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def main() -> int:
+    config = load_config(sys.argv[1])
+    stop, stats = threading.Event(), ApiStats()
+    collector = Collector(config, build_sources(config, stats, stop), stats, stop)
+    gc.collect()
+    idle = status_kib("VmRSS")
+    started = time.perf_counter()
+    snapshot = collector.collect_once()
+    wall = time.perf_counter() - started
+    result = {
+        "ok": snapshot.ok,
+        "wall_seconds": wall,
+        "cpu_seconds": time.process_time(),
+        "idle_rss_kib": idle,
+        "peak_rss_kib": status_kib("VmHWM"),
+        "requests": {f"{op} {code}": n for (op, code), n in stats.snapshot().requests.items()},
+        "exposition_bytes": len(snapshot.body),
+        "pid": os.getpid(),
+    }
+    print(json.dumps(result))
+    return 0 if snapshot.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Collection benchmark: 100k active defects over 20 scopes with 25 ms simulated latency.
+
+    python -m bench.collection [--scopes 20] [--defects 100000] [--latency 0.025]
+
+Prints, from one run: wall time against the lower bound requests x latency / concurrency,
+peak RSS against idle RSS, and requests sent against the minimum possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO, dump, print_table, scope_sizes, sim_env, simulator
+
+CONFIG = """
+causely:
+  scopes: discover
+  page_size: {page_size}
+  concurrency: {concurrency}
+collection:
+  interval: 10m
+http:
+  read_timeout: 60s
+"""
+
+
+def run(
+    scopes: int, defects: int, latency: float, page_size: int, concurrency: int
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp_name:
+        tmp = Path(tmp_name)
+        config = tmp / "config.yaml"
+        config.write_text(CONFIG.format(page_size=page_size, concurrency=concurrency))
+        with simulator(tmp, scopes=scopes, defects=defects, incidents=0, latency=latency) as url:
+            sizes = scope_sizes(url)
+            child = subprocess.run(
+                [sys.executable, "-m", "bench.collect_child", str(config)],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                timeout=1800,
+                env={**os.environ, **sim_env(url)},
+            )
+        if child.returncode != 0:
+            raise SystemExit(f"bench: collection failed: {child.stdout}{child.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    minimum = (
+        1  # token exchange
+        + max(1, math.ceil(len(sizes) / page_size))  # getUserScopes pages
+        + sum(max(1, math.ceil(n / page_size)) for n in sizes.values())  # defect pages
+    )
+    sent = sum(result["requests"].values())
+    # The token and the scope list come before any scope can start: they are serial.
+    serial = 1 + max(1, math.ceil(len(sizes) / page_size))
+    lower_bound = (serial + (minimum - serial) / concurrency) * latency
+    result.update(
+        scopes=len(sizes),
+        defects=sum(sizes.values()),
+        latency=latency,
+        page_size=page_size,
+        concurrency=concurrency,
+        minimum_requests=minimum,
+        requests_sent=sent,
+        lower_bound_seconds=lower_bound,
+        wall_ratio=result["wall_seconds"] / lower_bound,
+        rss_growth_mib=(result["peak_rss_kib"] - result["idle_rss_kib"]) / 1024,
+    )
+    return result
+
+
+def report(r: dict[str, Any]) -> None:
+    print_table(
+        f"Collection: {r['defects']} active defects over {r['scopes']} scopes, "
+        f"{r['latency'] * 1000:.0f} ms latency, page_size {r['page_size']}, "
+        f"concurrency {r['concurrency']}",
+        [
+            ("wall time", f"{r['wall_seconds']:.2f} s", ""),
+            (
+                "lower bound",
+                f"{r['lower_bound_seconds']:.2f} s",
+                "requests x latency / concurrency",
+            ),
+            ("wall / lower bound", f"{r['wall_ratio']:.2f}x", "target <= 1.25x"),
+            ("idle RSS", f"{r['idle_rss_kib'] / 1024:.1f} MiB", ""),
+            ("peak RSS", f"{r['peak_rss_kib'] / 1024:.1f} MiB", ""),
+            ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MB"),
+            ("requests sent", str(r["requests_sent"]), ""),
+            ("minimum possible", str(r["minimum_requests"]), "target: equal"),
+            ("sent / minimum", f"{r['requests_sent'] / r['minimum_requests']:.2f}x", ""),
+        ],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.collection")
+    parser.add_argument("--scopes", type=int, default=20)
+    parser.add_argument("--defects", type=int, default=100_000)
+    parser.add_argument("--latency", type=float, default=0.025)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args(argv)
+    result = run(args.scopes, args.defects, args.latency, args.page_size, args.concurrency)
+    report(result)
+    dump(REPO / "bench" / "results" / "collection.json", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
