@@ -26,7 +26,7 @@ test: venv lint
 	$(BIN)/pytest -q
 
 bench: venv
-	./scripts/install-test-deps.sh nginx:nginx-light
+	./scripts/install-test-deps.sh nginx:nginx-light wrk:wrk
 	$(BIN)/python -m bench.run_all
 
 soak: venv

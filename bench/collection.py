@@ -70,7 +70,7 @@ def run(
         minimum_requests=minimum,
         requests_sent=sent,
         lower_bound_seconds=lower_bound,
-        wall_ratio=result["wall_seconds"] / lower_bound,
+        wall_ratio=result["wall_seconds"] / lower_bound if lower_bound else None,
         rss_growth_mib=(result["peak_rss_kib"] - result["idle_rss_kib"]) / 1024,
     )
     return result
@@ -88,7 +88,11 @@ def report(r: dict[str, Any]) -> None:
                 f"{r['lower_bound_seconds']:.2f} s",
                 "requests x latency / concurrency",
             ),
-            ("wall / lower bound", f"{r['wall_ratio']:.2f}x", "target <= 1.25x"),
+            (
+                "wall / lower bound",
+                f"{r['wall_ratio']:.2f}x" if r["wall_ratio"] else "n/a",
+                "target <= 1.25x",
+            ),
             ("idle RSS", f"{r['idle_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak RSS", f"{r['peak_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MB"),
