@@ -187,3 +187,13 @@ def test_port_in_use_is_a_clear_error(sim: Simulator) -> None:
         result = run([f"--web.listen-address=127.0.0.1:{port}"], sim_env(sim), timeout=30)
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_json_log_format_is_one_object_per_line(sim: Simulator) -> None:
+    import json
+
+    result = run(["--once", "--log.format", "json", "--log.level", "debug"], sim_env(sim))
+    assert result.returncode == 0
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines and all({"ts", "level", "logger", "msg"} <= set(line) for line in lines)
+    assert any("event=collection_done" in line["msg"] for line in lines)

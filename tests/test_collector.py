@@ -184,3 +184,18 @@ def test_causeflow_incidents_equal_ground_truth(sim: Simulator) -> None:
     assert metrics["causeflow_up"][()] == 1
     assert "causely_up" not in metrics
     assert len(metrics["causeflow_incident_info"]) == sum(truth.values())
+
+
+def test_causeflow_count_mismatch_is_logged_not_fatal(
+    sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = sim_config(
+        sim, causely={"enabled": False}, causeflow={"enabled": True, "statuses": []}
+    )
+    run = InProcess(config)
+    sim.inject("wrong_count", target="causeflow", count=None)
+    with caplog.at_level(logging.WARNING):
+        metrics = run.cycle()
+    assert metrics["causeflow_up"][()] == 1
+    assert sum(metrics["causeflow_incidents"].values()) == len(sim.incidents())
+    assert "event=count_mismatch" in caplog.text

@@ -75,6 +75,7 @@ def test_critical_root_cause_pages_and_resolves(tmp_path: Path, exporter_process
                 entity_name="checkout-api",
                 service_count=4,
             )
+            incident_id = sim.add_incident(title="E2E payment outage", severity="critical")
             raised = time.time()
             wait_until(
                 "the critical alert in Alertmanager",
@@ -92,6 +93,16 @@ def test_critical_root_cause_pages_and_resolves(tmp_path: Path, exporter_process
             assert "checkout-api" in alert["annotations"]["description"]
             assert fired_after < FIRE_TIMEOUT
 
+            # Fired in the same minute as the root cause, so this wait is short.
+            incident = wait_until(
+                "the CauseFlow critical incident alert",
+                lambda: am_alerts(alertmanager, "CauseFlowCriticalIncidentOpen"),
+                30,
+                prometheus,
+            )[0]
+            assert incident["labels"]["severity"] == "critical"
+            assert "E2E payment outage" in incident["annotations"]["description"]
+            assert incident_id
             inject_faults(sim)
             queries = dashboard_queries(scope=scope, severity=".*") + dashboard_queries()
             for uid, title, expr in queries:
