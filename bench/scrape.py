@@ -68,7 +68,14 @@ def need(binary: str) -> str:
 
 
 def wrk(url: str, connections: int, duration: int, headers: list[str]) -> dict[str, float]:
-    args = [need("wrk"), f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    args = [
+        need("wrk"),
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        url,
+    ]
     for header in headers:
         args += ["-H", header]
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60).stdout
