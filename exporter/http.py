@@ -190,6 +190,16 @@ def _clean(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
+@dataclass(frozen=True)
+class _Request:
+    operation: str
+    method: str
+    url: str
+    deadline: float
+    json_body: Any
+    params: Mapping[str, str | int] | None
+
+
 class ApiClient:
     """Sends requests for one API with the shared retry policy; returns parsed JSON."""
 
@@ -214,9 +224,6 @@ class ApiClient:
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
 
-    def close(self) -> None:
-        self._session.close()
-
     def call(
         self,
         operation: str,
@@ -237,31 +244,22 @@ class ApiClient:
             before_sleep=lambda state: self._count_retry(operation, state),
             reraise=True,
         )
+        request = _Request(operation, method, url, deadline, json_body, params)
         try:
-            result: T = retrying(
-                self._attempt, operation, method, url, deadline, parse, json_body, params
-            )
+            result: T = retrying(self._attempt, request, parse)
             return result
         except ApiError as exc:
             self._stats.error(operation, exc.error)
             exc.counted = True
             raise
 
-    def _attempt(
-        self,
-        operation: str,
-        method: str,
-        url: str,
-        deadline: float,
-        parse: Callable[[Any], T],
-        json_body: Any,
-        params: Mapping[str, str | int] | None,
-    ) -> T:
-        response = self._send(operation, method, url, deadline, json_body, params)
+    def _attempt(self, request: _Request, parse: Callable[[Any], T]) -> T:
+        operation = request.operation
+        response = self._send(request)
         if response.status_code == 401 and self._auth is not None:
             self._stats.retry(operation, "unauthorized")
-            if self._auth.renew(deadline):
-                response = self._send(operation, method, url, deadline, json_body, params)
+            if self._auth.renew(request.deadline):
+                response = self._send(request)
         self._raise_for_status(operation, response)
         try:
             document = response.json()
@@ -271,15 +269,8 @@ class ApiClient:
             ) from None
         return parse(document)
 
-    def _send(
-        self,
-        operation: str,
-        method: str,
-        url: str,
-        deadline: float,
-        json_body: Any,
-        params: Mapping[str, str | int] | None,
-    ) -> requests.Response:
+    def _send(self, request: _Request) -> requests.Response:
+        operation, deadline = request.operation, request.deadline
         if self._stop.is_set():
             raise Stopped()
         self._gate.pass_through(deadline, operation)
@@ -293,7 +284,12 @@ class ApiClient:
         )
         try:
             response = self._session.request(
-                method, url, json=json_body, params=params, headers=headers, timeout=timeout
+                request.method,
+                request.url,
+                json=request.json_body,
+                params=request.params,
+                headers=headers,
+                timeout=timeout,
             )
         except requests.Timeout:
             self._stats.request(operation, "timeout")

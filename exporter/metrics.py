@@ -142,6 +142,15 @@ def _causeflow_families(view: CauseFlowView) -> Iterator[Metric]:
     )
 
 
+def _counter(
+    name: str, documentation: str, labels: list[str], values: Mapping[tuple[str, str], int]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for label_values, count in sorted(values.items()):
+        family.add_metric(list(label_values), count)
+    return family
+
+
 def _self_families(view: View) -> Iterator[Metric]:
     if view.last_success is not None:
         yield GaugeMetricFamily(
@@ -160,31 +169,25 @@ def _self_families(view: View) -> Iterator[Metric]:
         "Configured time between collection cycles.",
         value=view.interval,
     )
-    requests = CounterMetricFamily(
+    yield _counter(
         "causely_exporter_api_requests",
         "HTTP requests sent to the APIs, every attempt, by operation and status code "
         "(timeout and connection_error when no status came back).",
-        labels=["operation", "code"],
+        ["operation", "code"],
+        view.stats.requests,
     )
-    for labels, count in sorted(view.stats.requests.items()):
-        requests.add_metric(list(labels), count)
-    yield requests
-    retries = CounterMetricFamily(
+    yield _counter(
         "causely_exporter_api_retries",
         "API requests repeated after a failure, by operation and reason.",
-        labels=["operation", "reason"],
+        ["operation", "reason"],
+        view.stats.retries,
     )
-    for labels, count in sorted(view.stats.retries.items()):
-        retries.add_metric(list(labels), count)
-    yield retries
-    errors = CounterMetricFamily(
+    yield _counter(
         "causely_exporter_api_errors",
         "API calls that failed after all retries, by operation and error code.",
-        labels=["operation", "error"],
+        ["operation", "error"],
+        view.stats.errors,
     )
-    for labels, count in sorted(view.stats.errors.items()):
-        errors.add_metric(list(labels), count)
-    yield errors
     build = GaugeMetricFamily(
         "causely_exporter_build_info", "Build information; always 1.", labels=["version"]
     )
