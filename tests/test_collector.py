@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 
 import pytest
 
@@ -199,3 +200,14 @@ def test_causeflow_count_mismatch_is_logged_not_fatal(
     assert metrics["causeflow_up"][()] == 1
     assert sum(metrics["causeflow_incidents"].values()) == len(sim.incidents())
     assert "event=count_mismatch" in caplog.text
+
+
+def test_severity_filter_is_sent_to_the_api(sim: Simulator) -> None:
+    run = InProcess(sim_config(sim, causely={"severities": ["Critical", "High"]}))
+    metrics = run.cycle()
+    got = active_by_combination(metrics)
+    truth = Counter(
+        {k: v for k, v in truth_by_combination(sim, "all").items() if k[1] in ("Critical", "High")}
+    )
+    assert got == truth
+    assert {k[1] for k in got} == {"Critical", "High"}

@@ -193,3 +193,14 @@ def test_rejected_credentials_back_off_and_never_leak_the_secret() -> None:
             auth.headers(time.time() + 10)
         assert "topsecret" not in str(info.value)
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_self_throttling_spaces_requests() -> None:
+    responses.post(URL, json={"ok": 1})
+    client, _, _ = make_client(HttpConfig(max_requests_per_second=20))
+    started = time.time()
+    for _ in range(5):
+        call(client)
+    # Five requests at 20/s: the last may start 4 x 50 ms after the first.
+    assert time.time() - started >= 0.19

@@ -150,7 +150,7 @@ class ProcSample:
 
 
 def read_proc(pid: int) -> ProcSample:
-    fields = {}
+    fields: dict[str, list[str]] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         fields[name] = value.split()
@@ -213,7 +213,7 @@ def watch(exporter: Any, injector: Injector, seconds: float) -> tuple[list[Row],
     with requests.Session() as session:
         while (now := time.monotonic()) < started + seconds:
             if exporter.proc.poll() is not None:
-                break
+                break  # the caller reports the death
             row.take(read_proc(pid))
             if now >= next_scrape:
                 scrape_and_tally(session, exporter.url + "/metrics", tally)
