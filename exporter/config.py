@@ -156,9 +156,6 @@ class _Section:
         self.read.add(key)
         return self.raw.get(key)
 
-    def has(self, key: str) -> bool:
-        return self.raw.get(key) is not None
-
     def boolean(self, key: str, default: bool) -> bool:
         value = self.get(key)
         if value is None:

@@ -160,6 +160,4 @@ class CauseFlowSource:
             if cursor and is_expired_cursor(exc):
                 log.info("event=cursor_expired operation=%s action=restart", OPERATION)
                 raise CursorExpired() from None
-            if exc.error not in ("deadline_exceeded",):
-                log.debug("event=api_error operation=%s error=%s", OPERATION, exc.error)
             raise
