@@ -119,6 +119,9 @@ class RateLimitGate:
         self._min_spacing = 1.0 / max_requests_per_second if max_requests_per_second > 0 else 0.0
         self._next_slot = 0.0
 
+    def is_closed(self) -> bool:
+        return time.time() < self._closed_until
+
     def close_until(self, wall_time: float) -> None:
         with self._lock:
             self._closed_until = max(self._closed_until, wall_time)
@@ -140,6 +143,27 @@ class RateLimitGate:
                 raise ApiError(operation, "deadline_exceeded", "rate limit outlasts the cycle")
             if self._stop.wait(wait):
                 raise Stopped()
+
+
+class _GateClosed(Exception):
+    """A 429 closed the gate after this request passed it but before it went out."""
+
+
+class _GatedAdapter(HTTPAdapter):
+    """Checks the gate again at the last moment before a request takes a connection.
+
+    With a shared connection pool, another thread's request can otherwise go out on the very
+    connection that just carried a 429, having passed the gate a moment before the 429 came.
+    """
+
+    def __init__(self, gate: RateLimitGate, pool_size: int) -> None:
+        super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        self._gate = gate
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if self._gate.is_closed():
+            raise _GateClosed()
+        return super().send(request, *args, **kwargs)
 
 
 def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | None:
@@ -219,10 +243,13 @@ class ApiClient:
         self._auth = auth
         self._gate = gate or RateLimitGate(stop, http.max_requests_per_second)
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        adapter = _GatedAdapter(self._gate, pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
+        # Response hooks run before the body is read, so before the connection goes back to
+        # the pool: the gate is closed before any other thread can reuse that connection.
+        self._session.hooks["response"].append(self._close_gate_on_429)
 
     def call(
         self,
@@ -270,6 +297,21 @@ class ApiClient:
         return parse(document)
 
     def _send(self, request: _Request) -> requests.Response:
+        while True:
+            try:
+                response = self._send_once(request)
+            except _GateClosed:
+                continue  # a 429 came in meanwhile: back to the gate, wait like everyone else
+            self._stats.request(request.operation, str(response.status_code))
+            return response
+
+    def _close_gate_on_429(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code == 429:
+            reset_at = parse_reset_time(response.headers, time.time())
+            if reset_at is not None:
+                self._gate.close_until(reset_at)
+
+    def _send_once(self, request: _Request) -> requests.Response:
         operation, deadline = request.operation, request.deadline
         if self._stop.is_set():
             raise Stopped()
@@ -302,7 +344,6 @@ class ApiClient:
         except requests.RequestException as exc:
             self._stats.request(operation, "connection_error")
             raise ApiError(operation, "request_error", type(exc).__name__) from None
-        self._stats.request(operation, str(response.status_code))
         return response
 
     def _raise_for_status(self, operation: str, response: requests.Response) -> None:
