@@ -181,11 +181,14 @@ class RateLimitLedger:
     """Remembers each target's advertised resets and counts requests that ignore them.
 
     A request of the target that arrives before a reset is a violation when it comes on the
-    connection that received the 429 (HTTP/1.1 without pipelining: it was sent after the
-    client read the 429), or on any other connection more than `grace` seconds after the
-    429 was sent. The grace spares requests that a client's other workers already had in
-    flight; a client that keeps sending after that has ignored the 429.
+    connection that received the 429 more than `SAME_CONNECTION_GRACE` after the 429 was
+    sent, or on any other connection more than `grace` seconds after it. The graces spare
+    requests a client's other workers had already committed to sending: with a shared pool,
+    such a request can even take the connection the 429 just freed, within a few ms. A client
+    that keeps sending after that has ignored the 429 (its retries come after a backoff).
     """
+
+    SAME_CONNECTION_GRACE = 0.02
 
     def __init__(self, grace: float = 0.1) -> None:
         self._grace = grace
@@ -198,7 +201,10 @@ class RateLimitLedger:
             live = [lim for lim in self._limits.get(target, []) if at < lim.reset_at]
             self._limits[target] = live
             early = any(
-                connection == lim.connection or at >= lim.sent_at + self._grace for lim in live
+                at
+                >= lim.sent_at
+                + (self.SAME_CONNECTION_GRACE if connection == lim.connection else self._grace)
+                for lim in live
             )
             self._violations += early
             return early
