@@ -118,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
                 type(exc).__name__,
             )
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("event=http_request client=%s request=%s", self.client_address[0], format % args)
 
@@ -226,6 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for name, value in {**self.server.settings.web.headers, **(extra or {})}.items():
             self.send_header(name, value)
+        if self.close_connection:
+            # Say so, so the client does not put a connection we are about to close in its pool.
+            self.send_header("Connection", "close")
         self.end_headers()
         if not head:
             self.wfile.write(body)

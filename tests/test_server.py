@@ -68,7 +68,9 @@ def test_paths_and_methods(served: tuple[Holder, str]) -> None:
     assert requests.post(url + "/metrics", timeout=5).status_code == 405
     head = requests.head(url + "/metrics", headers={"Accept-Encoding": "identity"}, timeout=5)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(len(BODY))
-    assert "Python" not in requests.get(url + "/", timeout=5).headers.get("Server", "")
+    assert requests.get(url + "/", timeout=5).headers["Server"] == "causely-exporter/0.1.0"
+    closing = requests.get(url + "/healthz", headers={"Connection": "close"}, timeout=5)
+    assert closing.headers["Connection"] == "close"
 
 
 def test_readiness_follows_data_age(served: tuple[Holder, str]) -> None:
