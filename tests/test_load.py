@@ -205,7 +205,10 @@ def run_load(url: str, pid: int) -> tuple[list[ClientLog], HealthLog, Bodies, fl
 
 def check_snapshot(body: bytes, reference: Metrics) -> float:
     """Asserts the body is a complete snapshot of the same data; returns its last success."""
-    metrics = parse_exposition(body.decode())
+    try:
+        metrics = parse_exposition(body.decode())
+    except ValueError as exc:
+        raise AssertionError(f"a served body is not a valid exposition: {exc}") from None
     assert metrics["causely_up"][()] == 1
     # No churn in the simulator: any newer snapshot carries exactly the same defects, so a
     # truncated or half-swapped body shows up here.
