@@ -134,7 +134,9 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
-        token_client = ApiClient(config.http, stats, stop, gate=gate, pool_size=2)
+        token_client = ApiClient(
+            config.http, stats, stop, gate=gate, pool_size=2, base_url=config.causely.auth_url
+        )
         auth = CauselyAuth(
             token_client,
             config.causely.auth_url,
@@ -143,13 +145,24 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             rejection_backoff=config.collection.interval,
         )
         api_client = ApiClient(
-            config.http, stats, stop, auth=auth, gate=gate, pool_size=config.causely.concurrency + 2
+            config.http,
+            stats,
+            stop,
+            auth=auth,
+            gate=gate,
+            pool_size=config.causely.concurrency + 2,
+            base_url=config.causely.api_url,
         )
         sources.append(CauselySource(config.causely, api_client))
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
-            config.http, stats, stop, auth=StaticBearer(config.causeflow.token), pool_size=2
+            config.http,
+            stats,
+            stop,
+            auth=StaticBearer(config.causeflow.token),
+            pool_size=2,
+            base_url=config.causeflow.base_url,
         )
         sources.append(CauseFlowSource(config.causeflow, client))
     return sources

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
+from requests.utils import should_bypass_proxies
 
 DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
 DEFAULT_API_URL = "https://api.causely.app/query/"
@@ -97,6 +99,10 @@ class HttpConfig:
     backoff_max: float = 30.0
     max_rate_limit_wait: float = 120.0
     max_requests_per_second: float = 0.0  # 0: no self-throttling
+    # Proxy variables (scheme -> proxy URL, "no" -> NO_PROXY) and CA bundle, read once at start
+    # so the HTTP sessions need not scan the environment on every request.
+    proxy_env: Mapping[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +317,28 @@ def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
     return config
 
 
-def _http(raw: object) -> HttpConfig:
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _proxy_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The proxy variables, lower case first, as requests and urllib read them."""
+    found: dict[str, str] = {}
+    for name in PROXY_VARIABLES:
+        value = env.get(name) or env.get(name.upper())
+        if value:
+            found[name.removesuffix("_proxy")] = value
+    return found
+
+
+def proxies_for(url: str, proxy_env: Mapping[str, str]) -> dict[str, str]:
+    """The proxies for requests to `url`: none when NO_PROXY covers its host."""
+    no_proxy = proxy_env.get("no")
+    if no_proxy and urlsplit(url).hostname and should_bypass_proxies(url, no_proxy=no_proxy):
+        return {}
+    return {scheme: proxy for scheme, proxy in proxy_env.items() if scheme != "no"}
+
+
+def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
     s = _Section(raw, "http")
     config = HttpConfig(
         connect_timeout=s.duration("connect_timeout", 5.0),
@@ -321,6 +348,8 @@ def _http(raw: object) -> HttpConfig:
         backoff_max=s.duration("backoff_max", 30.0),
         max_rate_limit_wait=s.duration("max_rate_limit_wait", 120.0),
         max_requests_per_second=s.number("max_requests_per_second", 0.0),
+        proxy_env=_proxy_env(env),
+        ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
     s.finish()
     if config.connect_timeout <= 0 or config.read_timeout <= 0:
@@ -346,7 +375,7 @@ def build_config(raw: object, env: Mapping[str, str]) -> Config:
     config = Config(
         causely=_causely(top.get("causely"), env),
         causeflow=_causeflow(top.get("causeflow"), env),
-        http=_http(top.get("http")),
+        http=_http(top.get("http"), env),
         collection=_collection(top.get("collection")),
     )
     top.finish()

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from exporter import __version__
-from exporter.config import HttpConfig
+from exporter.config import HttpConfig, proxies_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -236,6 +236,7 @@ class ApiClient:
         auth: RequestAuth | None = None,
         gate: RateLimitGate | None = None,
         pool_size: int = 8,
+        base_url: str = "",
     ) -> None:
         self._config = http
         self._stats = stats
@@ -247,6 +248,12 @@ class ApiClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
+        # requests would scan the whole environment for proxies on every call; config.py read
+        # the proxy variables once, so use those.
+        self._session.trust_env = False
+        self._session.proxies.update(proxies_for(base_url, http.proxy_env))
+        if http.ca_bundle:
+            self._session.verify = http.ca_bundle
         # Response hooks run before the body is read, so before the connection goes back to
         # the pool: the gate is closed before any other thread can reuse that connection.
         self._session.hooks["response"].append(self._close_gate_on_429)

@@ -135,3 +135,23 @@ def test_cli_bad_listen_address_exits_2() -> None:
     assert result.returncode == 2
     assert "web.listen-address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_proxy_variables_are_read_once_and_no_proxy_is_honoured() -> None:
+    from exporter.config import proxies_for
+
+    env = {
+        **CREDS,
+        "HTTPS_PROXY": "http://upper:3128",
+        "https_proxy": "http://proxy.corp:3128",
+        "NO_PROXY": "localhost,.internal.example",
+        "REQUESTS_CA_BUNDLE": "/etc/ssl/corp.pem",
+    }
+    config = build_config({}, env)
+    assert config.http.ca_bundle == "/etc/ssl/corp.pem"
+    assert proxies_for("https://api.causely.app/query/", config.http.proxy_env) == {
+        "https": "http://proxy.corp:3128"
+    }
+    assert proxies_for("https://api.internal.example/q", config.http.proxy_env) == {}
+    assert proxies_for("http://localhost:8787/q", config.http.proxy_env) == {}
+    assert build_config({}, CREDS).http.proxy_env == {}
