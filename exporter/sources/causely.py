@@ -76,23 +76,34 @@ def defect_order(defect: Defect) -> tuple[object, ...]:
 
 
 def parse_defect(node: Mapping[str, Any]) -> Defect | None:
-    """A Defect from a node; None when the node lacks an id (it cannot be counted once)."""
+    """A Defect from a node; None when the node lacks an id (it cannot be counted once).
+
+    Runs once per defect (100k a cycle in large tenants): plain type checks, no helpers.
+    Label values must be strings, so anything else becomes the default.
+    """
     defect_id = node.get("id")
-    if not isinstance(defect_id, str | int) or defect_id == "":
+    if type(defect_id) is not str:
+        if type(defect_id) is not int:
+            return None
+        defect_id = str(defect_id)
+    if not defect_id:
         return None
-    raw_entity = node.get("entity")
-    entity: Mapping[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
+    entity = node.get("entity")
+    entity_name = entity_type_name = None
+    if type(entity) is dict:
+        entity_name, entity_type_name = entity.get("name"), entity.get("typeName")
+    name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
     service_count = node.get("serviceCount")
     return Defect(
-        id=str(defect_id),
-        name=text(node.get("name"), "unknown"),
-        severity=text(node.get("severity"), "unknown"),
-        entity_type=text(node.get("entityType"), text(entity.get("typeName"), "unknown")),
-        entity_name=text(entity.get("name")),
+        id=defect_id,
+        name=name if type(name) is str and name else "unknown",
+        severity=severity if type(severity) is str and severity else "unknown",
+        entity_type=entity_type
+        if type(entity_type) is str and entity_type
+        else text(entity_type_name, "unknown"),
+        entity_name=entity_name if type(entity_name) is str else "",
         start_time=parse_time(node.get("fromTime")),
-        service_count=service_count
-        if isinstance(service_count, int) and not isinstance(service_count, bool)
-        else None,
+        service_count=service_count if type(service_count) is int else None,
     )
 
 
