@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,6 +20,7 @@ from exporter.collector import Collector
 from exporter.config import Config, build_config
 from exporter.http import ApiStats
 from exporter.simulator import Simulator, SimulatorConfig
+from tests.processes import Process, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,21 +121,13 @@ def truth_by_combination(sim: Simulator, scope: str, label: str | None = None) -
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ExporterProcess:
+class ExporterProcess(Process):
     """`python -m exporter` as a user runs it; always stopped by the fixture."""
 
     def __init__(self, args: list[str], env: dict[str, str], tmp: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / f"exporter-{self.port}.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
+        super().__init__(
             [
                 sys.executable,
                 "-m",
@@ -145,9 +135,8 @@ class ExporterProcess:
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 *args,
             ],
+            tmp / f"exporter-{self.port}.log",
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
             cwd=REPO,
         )
 
@@ -176,24 +165,6 @@ class ExporterProcess:
         response = requests.get(self.url + "/metrics", timeout=5)
         response.raise_for_status()
         return parse_exposition(response.text)
-
-    def logs(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text()
-
-    def stop(self, sig: int = signal.SIGTERM) -> float:
-        """Stop it and return how long that took."""
-        started = time.time()
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return time.time() - started
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ process is stopped by the test that started it.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import requests
 import yaml
 
-from tests.conftest import free_port
+from tests.processes import Process, free_port
 
 
 def binary(name: str) -> str:
@@ -28,33 +27,12 @@ def binary(name: str) -> str:
     return path
 
 
-class Process:
-    def __init__(self, args: list[str], log_path: Path) -> None:
-        self.log_path = log_path
-        self._log = log_path.open("w")
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def logs(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text()[-4000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
 def wait_until(what: str, check: Any, timeout: float, proc: Process | None = None) -> Any:
     deadline = time.time() + timeout
     last: Any = None
     while time.time() < deadline:
         if proc is not None and proc.proc.poll() is not None:
-            raise AssertionError(f"{what}: process exited: {proc.logs()}")
+            raise AssertionError(f"{what}: process exited: {proc.logs()[-4000:]}")
         try:
             last = check()
             if last:
@@ -62,7 +40,7 @@ def wait_until(what: str, check: Any, timeout: float, proc: Process | None = Non
         except requests.RequestException as exc:
             last = exc
         time.sleep(0.25)
-    detail = proc.logs() if proc is not None else ""
+    detail = proc.logs()[-4000:] if proc is not None else ""
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last}) {detail}")
 
 
