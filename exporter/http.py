@@ -369,29 +369,36 @@ class ApiClient:
             code = "unauthorized"
         raise ApiError(operation, code, message, status)
 
-    def _wait_seconds(self, state: RetryCallState) -> float:
+    @staticmethod
+    def _reset_at(state: RetryCallState) -> float | None:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.reset_at is not None:
-            return max(0.0, exc.reset_at - time.time()) + RESET_MARGIN_SECONDS
-        # Exponential backoff with full jitter on the upper half, so concurrent scopes spread.
-        ceiling = min(
+        return exc.reset_at if isinstance(exc, TransientError) else None
+
+    def _longest_wait(self, state: RetryCallState) -> float:
+        """Until a 429's reset (never less), else the current exponential backoff ceiling."""
+        reset_at = self._reset_at(state)
+        if reset_at is not None:
+            return max(0.0, reset_at - time.time()) + RESET_MARGIN_SECONDS
+        return min(
             self._config.backoff_max,
             self._config.backoff_initial * math.pow(2, state.attempt_number - 1),
         )
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _wait_seconds(self, state: RetryCallState) -> float:
+        longest = self._longest_wait(state)
+        if self._reset_at(state) is not None:
+            return longest
+        # Jitter over the upper half of the backoff, so concurrent scopes spread out.
+        return longest / 2 + random.uniform(0, longest / 2)
 
     def _should_stop(self, state: RetryCallState, deadline: float) -> bool:
         if self._stop.is_set() or state.attempt_number >= self._config.max_attempts:
             return True
-        exc = state.outcome.exception() if state.outcome else None
-        if (
-            isinstance(exc, TransientError)
-            and exc.reset_at is not None
-            and exc.reset_at - time.time() > self._config.max_rate_limit_wait
-        ):
+        longest = self._longest_wait(state)
+        if self._reset_at(state) is not None and longest > self._config.max_rate_limit_wait:
             return True
-        # Never start a wait that ends past the cycle's deadline: fail now, keep the last data.
-        return time.time() + self._wait_seconds(state) >= deadline
+        # Never start a wait that could end past the cycle's deadline: fail now, keep the data.
+        return time.time() + longest >= deadline
 
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
