@@ -1,10 +1,12 @@
 """HTTP basic auth against bcrypt hashes, without handing clients a CPU lever.
 
 A bcrypt check costs tens of milliseconds of CPU by design, so the checks a client can cause
-are bounded three ways: successful checks are cached (a scraper pays once), at most a few run
+are bounded three ways: successful checks are cached (a scraper pays once), at most two run
 at a time, and failed attempts are rate-limited by a token bucket (exporter-toolkit's
-`rate_limit`, counted here on failures only, so a scraper that knows its password is never
-slowed down by it). When the bucket is empty the answer is 429 without any bcrypt work.
+`rate_limit`; here a check takes a token and a success gives it back, so only failures count
+and a scraper whose answer is cached is never slowed down). When the bucket is empty the
+answer is 429 without any bcrypt work: a credential not yet cached waits for the guessers to
+pause, the price of keeping the CPU bounded.
 
 Unknown users are checked against a dummy hash of the same cost as the real ones, so timing
 does not tell a user name from an unknown one. bcrypt looks at 72 bytes of a password at most;
@@ -86,19 +88,23 @@ class _TokenBucket:
         )
         self._updated = now
 
-    def available(self) -> bool:
+    def take(self) -> bool:
+        """Reserve one token; False when none is left."""
         if not self._limit.enabled:
             return True
         with self._lock:
             self._refill()
-            return self._tokens >= 1.0
+            if self._tokens < 1.0:
+                return False
+            self._tokens -= 1.0
+            return True
 
-    def spend(self) -> None:
+    def refund(self) -> None:
         if not self._limit.enabled:
             return
         with self._lock:
             self._refill()
-            self._tokens = max(self._tokens - 1.0, -1.0)
+            self._tokens = min(float(self._limit.burst), self._tokens + 1.0)
 
 
 class BasicAuthChecker:
@@ -141,10 +147,13 @@ class BasicAuthChecker:
         with self._lock:
             if key in self._cache:
                 return AuthResult.OK
-        if not self._bucket.available() or not self._slots.acquire(timeout=self._wait_timeout):
-            with self._lock:
-                self.throttled += 1
-            return AuthResult.THROTTLED
+        # The token is taken before the work and given back on success, so however many
+        # guessers queue up, failed checks never outrun the bucket.
+        if not self._bucket.take():
+            return self._throttled()
+        if not self._slots.acquire(timeout=self._wait_timeout):
+            self._bucket.refund()
+            return self._throttled()
         try:
             with self._lock:
                 self.bcrypt_checks += 1
@@ -154,14 +163,19 @@ class BasicAuthChecker:
                 matched = False
         finally:
             self._slots.release()
-        if matched and hashed is not None:
-            with self._lock:
-                if len(self._cache) >= self._cache_size:
-                    self._cache.clear()
-                self._cache[key] = True
-            return AuthResult.OK
-        self._bucket.spend()
-        return AuthResult.DENIED
+        if not (matched and hashed is not None):
+            return AuthResult.DENIED
+        self._bucket.refund()
+        with self._lock:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[key] = True
+        return AuthResult.OK
+
+    def _throttled(self) -> AuthResult:
+        with self._lock:
+            self.throttled += 1
+        return AuthResult.THROTTLED
 
     def check(self, user: str, password: str) -> bool:
         return self.verify(user, password) is AuthResult.OK
