@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import yaml
 from requests.utils import should_bypass_proxies
+
+from exporter.configfile import ConfigError as ConfigError
+from exporter.configfile import load_yaml_file
 
 if TYPE_CHECKING:
     from exporter.bridge.config import AlertmanagerConfig
@@ -36,10 +38,6 @@ CAUSEFLOW_STATUSES = (
 )
 CAUSEFLOW_OPEN_STATUSES = CAUSEFLOW_STATUSES[:5]
 DISCOVER = "discover"
-
-
-class ConfigError(Exception):
-    """A configuration problem; the message starts with the dotted name of the field."""
 
 
 class Secret:
@@ -403,16 +401,5 @@ def build_config(raw: object, env: Mapping[str, str]) -> Config:
 def load_config(path: str | None, env: Mapping[str, str] | None = None) -> Config:
     """Load and validate; raises ConfigError with a one-line, field-named message."""
     environment = os.environ if env is None else env
-    raw: object = {}
-    if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"config.file: cannot read {path}: {exc.strerror}") from None
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"config.file: {path} is not valid YAML{where}") from None
+    raw: object = load_yaml_file(path, "config.file") if path else {}
     return build_config(raw, environment)
