@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from exporter.bridge.config import alertmanager_label
 from exporter.config import ConfigError, build_config
@@ -108,3 +109,22 @@ def test_cli_never_prints_the_bearer_token(tmp_path: Path) -> None:
     result = run_cli("--config.file", str(path), "--check-config", env=CREDS)
     assert result.returncode == 2
     assert "tok-very-secret" not in result.stderr + result.stdout
+
+
+def test_the_commented_example_section_is_valid() -> None:
+    text = (Path(__file__).parent.parent / "config.example.yaml").read_text()
+    lines, inside = [], False
+    for line in text.splitlines():
+        inside = inside or line.startswith("# alertmanager:")
+        if inside and line.startswith("#   #"):
+            continue  # the alternatives (files that do not exist here)
+        lines.append(line[2:] if inside and line.startswith("# ") else line)
+    config = build_config(yaml.safe_load("\n".join(lines)), CREDS).alertmanager
+    assert config is not None and len(config.urls) == 2
+
+
+def test_bridge_runbook_anchors_exist() -> None:
+    from tests.test_rules import RUNBOOKS, github_anchors
+
+    anchors = github_anchors(RUNBOOKS.read_text())
+    assert {"causelyrootcause", "causeflowincident"} <= anchors
