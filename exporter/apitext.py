@@ -18,7 +18,7 @@ MAX_DISTINCT_CODES = 32
 OTHER = "other"
 
 _NOT_CODE = re.compile(r"[^a-z0-9_]+")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNSAFE = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]')
 
 
 def error_code(raw: object) -> str:
@@ -33,6 +33,8 @@ def _escape(match: re.Match[str]) -> str:
     char = match.group()
     if char in "\t\n\r":
         return " "
+    if char == '"':
+        return "'"  # the line's quoting stays the logger's
     return f"\\u{ord(char):04x}"
 
 
