@@ -11,11 +11,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import yaml
 from requests.utils import should_bypass_proxies
+
+from exporter.configfile import ConfigError as ConfigError
+from exporter.configfile import load_yaml_file
+
+if TYPE_CHECKING:
+    from exporter.bridge.config import AlertmanagerConfig
 
 DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
 DEFAULT_API_URL = "https://api.causely.app/query/"
@@ -33,10 +38,6 @@ CAUSEFLOW_STATUSES = (
 )
 CAUSEFLOW_OPEN_STATUSES = CAUSEFLOW_STATUSES[:5]
 DISCOVER = "discover"
-
-
-class ConfigError(Exception):
-    """A configuration problem; the message starts with the dotted name of the field."""
 
 
 class Secret:
@@ -76,6 +77,11 @@ class CauselyConfig:
     page_size: int = 100
     max_defect_series: int = 500
     concurrency: int = 4
+    # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
+    entity_labels: tuple[tuple[str, str], ...] = (
+        ("k8s.cluster.name", "cluster"),
+        ("k8s.namespace.name", "namespace"),
+    )
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,7 @@ class Config:
     causeflow: CauseFlowConfig = field(default_factory=CauseFlowConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     collection: CollectionConfig = field(default_factory=CollectionConfig)
+    alertmanager: AlertmanagerConfig | None = None  # None: the bridge is off
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -256,6 +263,8 @@ def _secret(
 
 
 def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
+    from exporter.bridge.config import parse_entity_labels  # it imports this module
+
     s = _Section(raw, "causely")
     enabled = s.boolean("enabled", True)
     client_id = _secret(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
@@ -281,6 +290,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
         max_defect_series=s.integer("max_defect_series", 500, minimum=0),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        entity_labels=parse_entity_labels(s.get("entity_labels"), "causely.entity_labels"),
     )
     s.finish()
     if enabled and client_id is None:
@@ -375,12 +385,16 @@ def _collection(raw: object) -> CollectionConfig:
 
 
 def build_config(raw: object, env: Mapping[str, str]) -> Config:
+    from exporter.bridge.config import parse_alertmanager  # it imports this module
+
     top = _Section(raw, "")
+    causely = _causely(top.get("causely"), env)
     config = Config(
-        causely=_causely(top.get("causely"), env),
+        causely=causely,
         causeflow=_causeflow(top.get("causeflow"), env),
         http=_http(top.get("http"), env),
         collection=_collection(top.get("collection")),
+        alertmanager=parse_alertmanager(top.get("alertmanager"), causely.entity_labels),
     )
     top.finish()
     if not config.causely.enabled and not config.causeflow.enabled:
@@ -391,16 +405,5 @@ def build_config(raw: object, env: Mapping[str, str]) -> Config:
 def load_config(path: str | None, env: Mapping[str, str] | None = None) -> Config:
     """Load and validate; raises ConfigError with a one-line, field-named message."""
     environment = os.environ if env is None else env
-    raw: object = {}
-    if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"config.file: cannot read {path}: {exc.strerror}") from None
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"config.file: {path} is not valid YAML{where}") from None
+    raw: object = load_yaml_file(path, "config.file") if path else {}
     return build_config(raw, environment)
