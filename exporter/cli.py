@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -18,7 +16,9 @@ from exporter import __version__
 from exporter.auth import CauselyAuth, StaticBearer
 from exporter.collector import Collector
 from exporter.config import Config, ConfigError, Secret, build_config, load_config
+from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
 from exporter.http import ApiClient, ApiStats, RateLimitGate
+from exporter.logs import setup_logging
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
 from exporter.sources import Source
 from exporter.sources.causeflow import CauseFlowSource
@@ -29,19 +29,15 @@ log = logging.getLogger("exporter")
 
 DEFAULT_LISTEN_ADDRESS = ":9863"
 DEFAULT_TELEMETRY_PATH = "/metrics"
-LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-}
 SHUTDOWN_GRACE_SECONDS = 4.0
 EXIT_BAD_CONFIG = 2
+DEMO_INTERVAL = "15s"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="causely-exporter",
+        prog=PROGRAM,
+        formatter_class=HelpFormatter,
         description="Prometheus exporter for Causely root causes and CauseFlow incidents.",
         epilog="Run 'causely-exporter simulate --help' for the built-in API simulator.",
     )
@@ -56,14 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="listen_address",
         default=DEFAULT_LISTEN_ADDRESS,
         metavar="HOST:PORT",
-        help=f"address to serve on (default {DEFAULT_LISTEN_ADDRESS})",
+        help="address to serve on",
     )
     parser.add_argument(
         "--web.telemetry-path",
         dest="telemetry_path",
         default=DEFAULT_TELEMETRY_PATH,
         metavar="PATH",
-        help=f"path of the metrics (default {DEFAULT_TELEMETRY_PATH})",
+        help="path of the metrics",
     )
     parser.add_argument(
         "--web.config.file",
@@ -71,10 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="TLS and basic auth, in the exporter-toolkit web config format",
     )
-    parser.add_argument("--log.level", dest="log_level", choices=list(LOG_LEVELS), default="info")
-    parser.add_argument(
-        "--log.format", dest="log_format", choices=["logfmt", "json"], default="logfmt"
-    )
+    add_log_flags(parser)
     parser.add_argument(
         "--once",
         action="store_true",
@@ -86,42 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run the built-in API simulator on loopback and export from it",
+        help="run the built-in API simulator on loopback and export from it, collecting every "
+        f"{DEMO_INTERVAL}",
     )
     parser.add_argument("--version", action="version", version=f"causely-exporter {__version__}")
     return parser
-
-
-class _RedactingFormatter(logging.Formatter):
-    def __init__(self, json_format: bool, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self._json = json_format
-        self._secrets = [s for s in secrets if len(s) >= 4]
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.exc_info:
-            message += " " + self.formatException(record.exc_info).replace("\n", " | ")
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        timestamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        timestamp += f".{int(record.msecs):03d}Z"
-        level = record.levelname.lower().replace("warning", "warn")
-        if self._json:
-            return json.dumps(
-                {"ts": timestamp, "level": level, "logger": record.name, "msg": message}
-            )
-        return f"ts={timestamp} level={level} logger={record.name} {message}"
-
-
-def setup_logging(level: str, log_format: str, secrets: Sequence[str] = ()) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(log_format == "json", secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(LOG_LEVELS[level])
-    # urllib3 logs full URLs at debug; ours are free of secrets, but keep its noise out.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def _secrets_of(config: Config) -> list[str]:
@@ -182,12 +144,14 @@ def _demo_config(args: argparse.Namespace) -> tuple[Config, Any]:
         "CAUSEFLOW_TOKEN": sim_config.causeflow_token,
         "CAUSEFLOW_BASE_URL": simulator.causeflow_url,
     }
-    raw = {
+    raw: dict[str, dict[str, Any]] = {
         "causely": {"scopes": "discover"},
         "causeflow": {"enabled": True},
-        "collection": {"interval": "15s"},
+        "collection": {"interval": DEMO_INTERVAL},
     }
-    log.info("event=demo_started simulator=%s", simulator.url)
+    log.info(
+        "event=demo_started simulator=%s interval=%s", simulator.url, raw["collection"]["interval"]
+    )
     return build_config(raw, env), simulator
 
 

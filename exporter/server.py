@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from exporter import __version__
 from exporter.collector import Snapshot
+from exporter.logs import quote
 from exporter.metrics import CONTENT_TYPE
 from exporter.webconfig import BasicAuthChecker, WebConfig
 
@@ -122,7 +123,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("event=http_request client=%s request=%s", self.client_address[0], format % args)
+        # The request line is bytes a client chose: quoted and escaped, never logged raw.
+        log.debug(
+            "event=http_request client=%s request=%s", self.client_address[0], quote(format % args)
+        )
 
     def do_GET(self) -> None:
         self._dispatch(head=False)
