@@ -15,10 +15,20 @@ from typing import Any
 from exporter import __version__
 from exporter.auth import CauselyAuth, StaticBearer
 from exporter.collector import Collector
-from exporter.config import Config, ConfigError, Secret, build_config, load_config
+from exporter.config import (
+    Config,
+    ConfigError,
+    Secret,
+    build_config,
+    error_lines,
+    load_config,
+    missing_credentials,
+)
+from exporter.configfile import brief
 from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
 from exporter.http import ApiClient, ApiStats, RateLimitGate
 from exporter.logs import setup_logging
+from exporter.reload import Reloader, WithReloadState
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
 from exporter.sources import Source
 from exporter.sources.causeflow import CauseFlowSource
@@ -160,6 +170,30 @@ def _fail(message: str, code: int = EXIT_BAD_CONFIG) -> int:
     return code
 
 
+def _web_and_config(args: argparse.Namespace, *, check: bool) -> tuple[WebConfig, Config]:
+    """Both files, validated together: a ConfigError lists every error of both."""
+    errors: list[str] = []
+    web = WebConfig()
+    if args.web_config_file:
+        try:
+            web = load_web_config(args.web_config_file)
+        except ConfigError as exc:
+            errors.extend(str(exc).splitlines())
+    config: Config | None = None
+    try:
+        config = load_config(args.config_file, require_credentials=not check)
+    except ConfigError as exc:
+        errors.extend(str(exc).splitlines())
+    if errors or config is None:
+        raise ConfigError(error_lines(errors))
+    return web, config
+
+
+def _check_telemetry_path(path: str) -> None:
+    if not path.startswith("/") or path in ("/", "/healthz", "/readyz"):
+        raise ConfigError(f"web.telemetry-path: must be a free path, got {brief(path)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["simulate"]:
@@ -170,27 +204,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_level, args.log_format)
     try:
         host, port = parse_listen_address(args.listen_address)
-        if not args.telemetry_path.startswith("/") or args.telemetry_path in (
-            "/",
-            "/healthz",
-            "/readyz",
-        ):
-            raise ConfigError(
-                f"web.telemetry-path: must be a free path, got {args.telemetry_path!r}"
-            )
-        web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
-        simulator = None
-        if args.demo:
-            config, simulator = _demo_config(args)
-        else:
-            config = load_config(args.config_file)
     except ValueError as exc:
         return _fail(f"web.listen-address: {exc}")
+    simulator = None
+    try:
+        _check_telemetry_path(args.telemetry_path)
+        if args.demo:
+            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
+            config, simulator = _demo_config(args)
+        else:
+            web, config = _web_and_config(args, check=args.check_config)
     except ConfigError as exc:
-        return _fail(str(exc))
+        for line in str(exc).splitlines():
+            print(f"{PROGRAM}: {line}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     setup_logging(args.log_level, args.log_format, _secrets_of(config))
     if args.check_config:
-        print("configuration ok")
+        if simulator is not None:
+            simulator.stop()
+        missing = missing_credentials(config)
+        if missing:
+            print("configuration ok; credentials are not set (needed to run):")
+            for line in missing:
+                print(f"  {line}")
+        else:
+            print("configuration ok")
         return 0
     try:
         return _run(
@@ -212,15 +250,38 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
         sys.stdout.buffer.write(snapshot.body)
         sys.stdout.flush()
         return 0 if snapshot.ok else 1
+    hangup = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("event=shutdown signal=%s", signal.Signals(signum).name)
         stop.set()
+        hangup.set()  # wakes the main loop now
+
+    def on_hangup(signum: int, frame: FrameType | None) -> None:
+        hangup.set()  # the main loop reloads: a signal handler must not do the work
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
+    server: ExporterServer | None = None
+
+    def reload() -> None:
+        if args.demo:  # the demo's config is built in, only the web config is a file
+            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
+            new = config
+        else:
+            web, new = _web_and_config(args, check=False)
+        collector.reconfigure(new, build_sources(new, stats, stop))
+        if server is not None:
+            server.set_web_config(web)
+        setup_logging(args.log_level, args.log_format, _secrets_of(new))
+        log.info(
+            "event=config_reloaded interval=%.0fs effective=next_cycle", new.collection.interval
+        )
+
+    reloader = Reloader(reload)
     try:
-        server = ExporterServer(settings, lambda: collector.snapshot)
+        server = ExporterServer(settings, WithReloadState(lambda: collector.snapshot, reloader))
     except OSError as exc:
         return _fail(
             f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}", 1
@@ -236,8 +297,10 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
     )
     worker = threading.Thread(target=collector.run, name="collector", daemon=True)
     worker.start()
-    while not stop.wait(1.0):
-        pass
+    while not stop.is_set():
+        if hangup.wait(1.0) and not stop.is_set():
+            hangup.clear()
+            reloader.reload()
     server.stop()
     # In-flight requests end at their timeout; daemon threads do not hold the exit.
     worker.join(timeout=SHUTDOWN_GRACE_SECONDS)

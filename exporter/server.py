@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import html
 import logging
 import socket
@@ -256,6 +257,11 @@ class ExporterServer:
     @property
     def port(self) -> int:
         return int(self._server.server_address[1])
+
+    def set_web_config(self, web: WebConfig) -> None:
+        """Serve with `web` (TLS, basic auth, headers) from the next connection on (SIGHUP)."""
+        self._server.auth = BasicAuthChecker(web.users) if web.users else None
+        self._server.settings = dataclasses.replace(self._server.settings, web=web)
 
     def start(self) -> None:
         self._thread.start()

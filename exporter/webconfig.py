@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-import yaml
 
-from exporter.config import ConfigError
+from exporter.config import ConfigError, key_text
+from exporter.configfile import brief, load_yaml_file
 
 CLIENT_AUTH = {
     "NoClientCert": ssl.CERT_NONE,
@@ -75,7 +75,7 @@ def _file(raw: Mapping[str, Any], key: str, base: Path) -> str:
 
 
 def _ssl_context(raw: Mapping[str, Any], base: Path) -> ssl.SSLContext:
-    unknown = sorted(set(raw) - TLS_KEYS)
+    unknown = sorted(set(raw) - TLS_KEYS, key=str)
     if unknown:
         raise ConfigError(f"tls_server_config.{unknown[0]}: unknown key")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -115,22 +115,29 @@ def _users(raw: Mapping[str, Any]) -> dict[str, bytes]:
     users: dict[str, bytes] = {}
     for user, hashed in raw.items():
         if not isinstance(hashed, str) or not hashed.startswith(("$2a$", "$2b$", "$2y$")):
-            raise ConfigError(f"basic_auth_users.{user}: expected a bcrypt hash")
+            raise ConfigError(f"basic_auth_users.{key_text(user)}: expected a bcrypt hash")
         users[str(user)] = hashed.encode()
     return users
 
 
+def _headers(raw: Mapping[str, Any]) -> dict[str, str]:
+    for name, value in raw.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigError(
+                f"http_server_config.headers: expected header names and values as strings, "
+                f"got {brief(name)}: {brief(value)}"
+            )
+    return dict(raw)
+
+
 def load_web_config(path: str) -> WebConfig:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"web.config.file: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"web.config.file: {path} is not valid YAML") from None
+    raw = load_yaml_file(path, "web.config.file")
     top = _mapping(raw, "web.config.file")
-    unknown = sorted(set(top) - {"tls_server_config", "http_server_config", "basic_auth_users"})
+    unknown = sorted(
+        set(top) - {"tls_server_config", "http_server_config", "basic_auth_users"}, key=str
+    )
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown key")
+        raise ConfigError(f"{key_text(unknown[0])}: unknown key")
     base = Path(path).resolve().parent
     tls = _mapping(top.get("tls_server_config"), "tls_server_config")
     http_server = _mapping(top.get("http_server_config"), "http_server_config")
@@ -138,7 +145,7 @@ def load_web_config(path: str) -> WebConfig:
     return WebConfig(
         ssl_context=_ssl_context(tls, base) if tls else None,
         users=_users(_mapping(top.get("basic_auth_users"), "basic_auth_users")),
-        headers={str(k): str(v) for k, v in headers.items()},
+        headers=_headers(headers),
     )
 
 
