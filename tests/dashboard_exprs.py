@@ -197,3 +197,30 @@ def selectors(expr: str) -> list[tuple[str, set[str]]]:
         }
         out.append((m.group(1), {n for n in names if n}))
     return out
+
+
+# --------------------------------------------------------------------------- HA safety
+
+_AGGREGATION_OVER_RAW = re.compile(
+    r"\b(?P<op>sum|count|avg)\s*(?:(?P<kind>by|without)\s*\((?P<labels>[^()]*)\))?\s*"
+    r"\(\s*(?:(?:rate|irate|increase|delta)\s*\(\s*)?(?P<metric>[A-Za-z_][\w]*)\b"
+)
+
+
+def replica_unsafe_aggregations(expr: str, raw_metrics: set[str]) -> list[str]:
+    """`sum` / `count` / `avg` applied straight to a metric the exporter replicas duplicate.
+
+    Two replicas export the same series with different target labels: summing them doubles
+    the value. Allowed: aggregating a `max by (...)` (one copy per series), `without (...)`
+    (keeps the target labels) and `by (...)` lists that keep `instance` (per replica).
+    """
+    text = _without_strings(expr)
+    found = []
+    for m in _AGGREGATION_OVER_RAW.finditer(text):
+        if m.group("metric") not in raw_metrics:
+            continue
+        labels = {n.strip() for n in (m.group("labels") or "").split(",")}
+        if m.group("kind") == "without" or "instance" in labels:
+            continue
+        found.append(m.group(0))
+    return found
