@@ -255,7 +255,7 @@ def test_secret_file_that_is_a_fifo_exits_2_without_hanging(tmp_path: Path) -> N
 def test_secret_file_that_is_huge_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("x" * (1024 * 1024))
-    with pytest.raises(ConfigError, match="causely.client_secret_file: .* is larger than"):
+    with pytest.raises(ConfigError, match=r"causely\.client_secret_file: .* is larger than"):
         build_config({"causely": {"client_secret_file": str(secret)}}, {"CAUSELY_CLIENT_ID": "x"})
 
 

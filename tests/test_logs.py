@@ -95,8 +95,16 @@ def test_a_hostile_scope_name_never_forges_a_line_of_the_real_process(
         tmp_path, "causely:\n  scopes:\n    - " + json.dumps(FORGED) + "\n    - plain\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "exporter", "--once", "--log.level", "debug"]
-        + ["--config.file", config],
+        [
+            sys.executable,
+            "-m",
+            "exporter",
+            "--once",
+            "--log.level",
+            "debug",
+            "--config.file",
+            config,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -127,8 +135,10 @@ def test_client_bytes_in_the_request_line_are_escaped(
 
 def test_simulator_logs_in_the_exporters_format() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "exporter", "simulate", "--listen", "127.0.0.1:0"]
-        + ["--exit-after", "0.3", "--log.level", "debug"],
+        [
+            *(sys.executable, "-m", "exporter", "simulate", "--listen", "127.0.0.1:0"),
+            *("--exit-after", "0.3", "--log.level", "debug"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
