@@ -14,6 +14,7 @@ from typing import Any
 
 from exporter import __version__
 from exporter.auth import CauselyAuth, StaticBearer
+from exporter.bridge.notifier import Notifier
 from exporter.collector import Collector
 from exporter.config import (
     Config,
@@ -30,7 +31,7 @@ from exporter.http import ApiClient, ApiStats, RateLimitGate
 from exporter.logs import setup_logging
 from exporter.reload import Reloader, WithReloadState
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
-from exporter.sources import Source
+from exporter.sources import AlertSelection, Source
 from exporter.sources.causeflow import CauseFlowSource
 from exporter.sources.causely import CauselySource
 from exporter.webconfig import WebConfig, load_web_config
@@ -98,11 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _secrets_of(config: Config) -> list[str]:
     found = [config.causely.client_secret, config.causeflow.token]
+    if config.alertmanager is not None:
+        found += [config.alertmanager.password, config.alertmanager.bearer_token]
     return [s.reveal() for s in found if isinstance(s, Secret)]
+
+
+def _alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
+    """What the bridge needs the sources to keep beyond their series caps (nothing if off)."""
+    bridge = config.alertmanager
+    if bridge is None:
+        return AlertSelection(), AlertSelection()
+    causely = AlertSelection(bridge.causely_severities, (), bridge.max_alerts)
+    causeflow = AlertSelection(
+        bridge.causeflow_severities, bridge.causeflow_statuses, bridge.max_alerts
+    )
+    return causely, causeflow
 
 
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     sources: list[Source] = []
+    causely_alerts, causeflow_alerts = _alert_selections(config)
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
@@ -125,7 +141,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
         )
-        sources.append(CauselySource(config.causely, api_client))
+        sources.append(CauselySource(config.causely, api_client, causely_alerts))
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
@@ -136,7 +152,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=2,
             base_url=config.causeflow.base_url,
         )
-        sources.append(CauseFlowSource(config.causeflow, client))
+        sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
     return sources
 
 
@@ -241,6 +257,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             simulator.stop()
 
 
+def _start_bridge(config: Config, collector: Collector) -> Notifier | None:
+    """The Alertmanager bridge, fed by the collector after every cycle; None when off."""
+    if config.alertmanager is None:
+        return None
+    notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
+    collector.view_hooks.append(notifier.consume)
+    collector.extra_stats = notifier.stats
+    notifier.start()
+    return notifier
+
+
 def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> int:
     stop = threading.Event()
     stats = ApiStats()
@@ -287,6 +314,7 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}", 1
         )
     server.start()
+    notifier = _start_bridge(config, collector)
     log.info(
         "event=started version=%s address=%s path=%s interval=%.0fs pid=%d",
         __version__,
@@ -302,6 +330,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             hangup.clear()
             reloader.reload()
     server.stop()
+    if notifier is not None:
+        notifier.stop()
     # In-flight requests end at their timeout; daemon threads do not hold the exit.
     worker.join(timeout=SHUTDOWN_GRACE_SECONDS)
     log.info("event=stopped")

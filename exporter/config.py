@@ -14,13 +14,16 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from requests.utils import should_bypass_proxies
 
 from exporter.configfile import MAX_SECRET_BYTES, brief, load_yaml_file, read_text_file
 from exporter.configfile import ConfigError as ConfigError
+
+if TYPE_CHECKING:
+    from exporter.bridge.config import AlertmanagerConfig
 
 DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
 DEFAULT_API_URL = "https://api.causely.app/query/"
@@ -81,6 +84,11 @@ class CauselyConfig:
     page_size: int = 100
     max_defect_series: int = 500
     concurrency: int = 4
+    # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
+    entity_labels: tuple[tuple[str, str], ...] = (
+        ("k8s.cluster.name", "cluster"),
+        ("k8s.namespace.name", "namespace"),
+    )
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ class Config:
     causeflow: CauseFlowConfig = field(default_factory=CauseFlowConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     collection: CollectionConfig = field(default_factory=CollectionConfig)
+    alertmanager: AlertmanagerConfig | None = None  # None: the bridge is off
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -328,6 +337,16 @@ def _secret(
     return None
 
 
+def _entity_labels(s: _Section) -> tuple[tuple[str, str], ...]:
+    from exporter.bridge.config import parse_entity_labels  # it imports this module
+
+    try:
+        return parse_entity_labels(s.get("entity_labels"), s.name("entity_labels"))
+    except ConfigError as exc:  # recorded with the section's other errors
+        s.errors.append(str(exc))
+        return CauselyConfig().entity_labels
+
+
 def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
     s = _Section(raw, "causely")
     enabled = s.boolean("enabled", True)
@@ -354,6 +373,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
         max_defect_series=s.integer("max_defect_series", 500, minimum=0),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        entity_labels=_entity_labels(s),
     )
     s.finish()
     return config
@@ -459,7 +479,10 @@ def build_config(
 
     require_credentials=False validates everything but the presence of secrets (a secret file
     that is named must still be readable): see missing_credentials() for what is absent.
+    A new section plugs in like the others: `errors.gather(parse_it, top.get("name"), ...)`.
     """
+    from exporter.bridge.config import parse_alertmanager  # it imports this module
+
     errors = _Errors()
     top = _Section(raw, "")
     errors.lines.extend(top.errors)
@@ -467,6 +490,8 @@ def build_config(
     causeflow = errors.gather(_causeflow, top.get("causeflow"), env)
     http = errors.gather(_http, top.get("http"), env)
     collection = errors.gather(_collection, top.get("collection"))
+    entity_labels = (causely or CauselyConfig()).entity_labels
+    alertmanager = errors.gather(parse_alertmanager, top.get("alertmanager"), entity_labels)
     top.errors.clear()
     errors.gather(top.finish)
     if causely and causeflow and not causely.enabled and not causeflow.enabled:
@@ -477,6 +502,7 @@ def build_config(
         causeflow=causeflow or CauseFlowConfig(enabled=False),
         http=http or HttpConfig(),
         collection=collection or CollectionConfig(),
+        alertmanager=alertmanager,
     )
     if require_credentials:
         errors.lines.extend(missing_credentials(config))

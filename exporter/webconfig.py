@@ -87,7 +87,8 @@ def _ssl_context(raw: Mapping[str, Any], base: Path) -> ssl.SSLContext:
     auth_type = raw.get("client_auth_type", "NoClientCert")
     if auth_type not in CLIENT_AUTH:
         raise ConfigError(
-            f"tls_server_config.client_auth_type: unknown value {auth_type!r}, expected one of "
+            f"tls_server_config.client_auth_type: unknown value {brief(auth_type)}, "
+            "expected one of "
             + ", ".join(CLIENT_AUTH)
         )
     context.verify_mode = CLIENT_AUTH[auth_type]
@@ -104,7 +105,7 @@ def _ssl_context(raw: Mapping[str, Any], base: Path) -> ssl.SSLContext:
         if key in raw:
             if raw[key] not in TLS_VERSIONS:
                 raise ConfigError(
-                    f"tls_server_config.{key}: unknown value {raw[key]!r}, expected one of "
+                    f"tls_server_config.{key}: unknown value {brief(raw[key])}, expected one of "
                     + ", ".join(TLS_VERSIONS)
                 )
             setattr(context, attribute, TLS_VERSIONS[raw[key]])

@@ -38,6 +38,10 @@ BUILTIN_VARIABLES = {
     "__range_ms": "3600000",
 }
 
+# Metrics of the Alertmanager bridge: exported only while its `alertmanager:` config section
+# is on, so their panels have no data in a set-up without it.
+BRIDGE_METRIC_PREFIX = "causely_exporter_alertmanager_"
+
 # Series Prometheus itself creates (not part of the exporter's contract).
 PROMETHEUS_BUILTIN_METRICS = {"up"}
 # Labels every scraped series carries in addition to those in docs/metrics.md.
@@ -106,6 +110,11 @@ def dashboard_queries(scope: str = ".*", severity: str = ".*") -> list[tuple[str
     values["scope"] = _promql_string_escape(scope)
     values["severity"] = _promql_string_escape(severity)
     return [(uid, title, fill_variables(expr, values)) for uid, title, expr in raw_queries()]
+
+
+def needs_bridge(expr: str) -> bool:
+    """True when the expression reads a metric of the Alertmanager bridge."""
+    return any(name.startswith(BRIDGE_METRIC_PREFIX) for name in metric_names(expr))
 
 
 # --------------------------------------------------------------------------- contract
