@@ -88,8 +88,7 @@ def _ssl_context(raw: Mapping[str, Any], base: Path) -> ssl.SSLContext:
     if auth_type not in CLIENT_AUTH:
         raise ConfigError(
             f"tls_server_config.client_auth_type: unknown value {brief(auth_type)}, "
-            "expected one of "
-            + ", ".join(CLIENT_AUTH)
+            "expected one of " + ", ".join(CLIENT_AUTH)
         )
     context.verify_mode = CLIENT_AUTH[auth_type]
     if raw.get("client_ca_file"):
