@@ -28,6 +28,7 @@ from exporter.config import (
 from exporter.configfile import brief
 from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
 from exporter.http import ApiClient, ApiStats, RateLimitGate
+from exporter.httpconn import ConnectionLimits
 from exporter.logs import setup_logging
 from exporter.reload import Reloader, WithReloadState
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
@@ -43,6 +44,12 @@ DEFAULT_TELEMETRY_PATH = "/metrics"
 SHUTDOWN_GRACE_SECONDS = 4.0
 EXIT_BAD_CONFIG = 2
 DEMO_INTERVAL = "15s"
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..100000, got {text[:40]!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="web_config_file",
         metavar="FILE",
         help="TLS and basic auth, in the exporter-toolkit web config format",
+    )
+    parser.add_argument(
+        "--web.max-connections",
+        dest="max_connections",
+        type=_positive_int,
+        default=ConnectionLimits.max_connections,
+        metavar="N",
+        help="connections served at once; idle and slow ones give way to new ones "
+        f"(default {ConnectionLimits.max_connections})",
     )
     add_log_flags(parser)
     parser.add_argument(
@@ -250,7 +266,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(
             args,
             config,
-            ServerSettings(host, port, args.telemetry_path, config.collection.interval, web),
+            ServerSettings(
+                host,
+                port,
+                args.telemetry_path,
+                config.collection.interval,
+                web,
+                ConnectionLimits(max_connections=args.max_connections),
+            ),
         )
     finally:
         if simulator is not None:
@@ -266,6 +289,20 @@ def _start_bridge(config: Config, collector: Collector) -> Notifier | None:
     collector.extra_stats = notifier.stats
     notifier.start()
     return notifier
+
+
+def _swap_bridge(
+    old: Notifier | None, old_config: Config, new_config: Config, collector: Collector
+) -> Notifier | None:
+    """On reload: the bridge stays as it is unless its section changed, else it is replaced."""
+    if new_config.alertmanager == old_config.alertmanager:
+        return old
+    if old is not None:
+        # One list swap: the collector's thread sees the old hooks or the new, never half.
+        collector.view_hooks = [h for h in collector.view_hooks if h != old.consume]
+        collector.extra_stats = None
+        old.stop()
+    return _start_bridge(new_config, collector)
 
 
 def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> int:
@@ -291,8 +328,11 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, on_hangup)
     server: ExporterServer | None = None
+    notifier: Notifier | None = None
+    running = config
 
     def reload() -> None:
+        nonlocal notifier, running
         if args.demo:  # the demo's config is built in, only the web config is a file
             web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
             new = config
@@ -301,6 +341,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
         collector.reconfigure(new, build_sources(new, stats, stop))
         if server is not None:
             server.set_web_config(web)
+        notifier = _swap_bridge(notifier, running, new, collector)
+        running = new
         setup_logging(args.log_level, args.log_format, _secrets_of(new))
         log.info(
             "event=config_reloaded interval=%.0fs effective=next_cycle", new.collection.interval
