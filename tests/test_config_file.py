@@ -217,7 +217,7 @@ def test_alias_bomb_in_the_web_config_headers_exits_2_with_a_short_message(
     result = run_cli("--check-config", "--web.config.file", str(web), env=CREDS)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = error_lines(result)
-    assert len(lines) == 1 and lines[0].startswith("http_server_config.headers: ")
+    assert len(lines) == 1 and lines[0].startswith("http_server_config.headers.X-Bomb: ")
     assert len(result.stderr) < 400
 
 
