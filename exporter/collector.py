@@ -8,13 +8,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Generic, TypeVar
 
 from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
-from exporter.metrics import CauseFlowView, CauselyView, View, render
+from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
 from exporter.sources import Source
 from exporter.sources.causeflow import IncidentResult
 from exporter.sources.causely import Defect, ScopeResult
@@ -123,6 +123,10 @@ class Collector:
         self._last_success: float | None = None
         self._data_time: float | None = None
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
+        # where their own counters come from. Called inside try/except: they cannot end the loop.
+        self.view_hooks: list[Callable[[View], None]] = []
+        self.extra_stats: Callable[[], BridgeStats] | None = None
         self._snapshot = self._build(time.time(), None, ok=False)
 
     @property
@@ -219,8 +223,22 @@ class Collector:
             last_success=self._last_success,
             duration=duration,
         )
+        view = self._hand_over(view)
         exposition = render(view)
         return Snapshot(exposition.body, exposition.gzip_body, now, self._data_time, ok)
+
+    def _hand_over(self, view: View) -> View:
+        for hook in self.view_hooks:
+            try:
+                hook(view)
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=%s error=%r", hook, exc)
+        if self.extra_stats is not None:
+            try:
+                view = replace(view, bridge=self.extra_stats())
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=stats error=%r", exc)
+        return view
 
     def _causely_view(self, now: float) -> CauselyView:
         state = self._state["causely"]
@@ -228,7 +246,11 @@ class Collector:
         active: dict[tuple[str, str, str, str], int] = {}
         defects: dict[str, tuple[Defect, ...]] = {}
         dropped: dict[str, int] = {}
+        alertable: dict[str, tuple[Defect, ...]] = {}
+        alert_dropped: dict[str, int] = {}
         for result in results:
+            alertable[result.scope] = result.alertable
+            alert_dropped[result.scope] = result.alert_dropped
             for (severity, entity_type, name), count in result.counts.items():
                 active[(result.scope, severity, entity_type, name)] = count
             defects[result.scope] = result.defects
@@ -240,6 +262,9 @@ class Collector:
             active=rows,
             defects=defects,
             dropped=dropped,
+            entity_labels=tuple(label for _, label in self._config.causely.entity_labels),
+            alertable=alertable,
+            alert_dropped=alert_dropped,
         )
 
     def _causeflow_view(self, now: float) -> CauseFlowView:
@@ -252,4 +277,6 @@ class Collector:
             incidents=rows,
             info=result.incidents if result is not None else (),
             dropped=result.dropped if result is not None else 0,
+            alertable=result.alertable if result is not None else (),
+            alert_dropped=result.alert_dropped if result is not None else 0,
         )
