@@ -403,8 +403,10 @@ class ApiClient:
                 )
         except requests.Timeout:
             self._stats.request(operation, "timeout")
+            late = time.time() >= deadline
+            message = "no complete answer by the cycle's deadline" if late else ""
             raise TransientError(
-                operation, "timeout", f"no answer within {timeout[1]:.1f}s"
+                operation, "timeout", message or f"no answer within {timeout[1]:.1f}s"
             ) from None
         except requests.ConnectionError:
             self._stats.request(operation, "connection_error")
