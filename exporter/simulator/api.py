@@ -11,8 +11,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import causeflow, graphql
-from .faults import PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
+from . import causeflow, graphql, hostile
+from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
 from .state import SimContext
@@ -96,6 +96,9 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     if fault is not None:
         log.debug("fault %s on %s %s", fault.kind, call.target, call.operation)
     page_fault = None
+    if fault is not None and fault.kind in NODE_KINDS:
+        reply = _answer(ctx, call, None)
+        return hostile.apply(fault.kind, fault.params, call.operation, reply)
     if fault is not None and fault.kind in PAGE_KINDS:
         page_fault = fault.kind
     elif fault is not None and fault.kind in ("latency", "stall"):
@@ -146,7 +149,7 @@ def _fault_reply(ctx: SimContext, call: ApiCall, fault: Fault) -> Reply | None:
         status = int(fault.params["status"])
         phrase = _phrase(status)
         code = str(fault.params.get("error") or phrase.lower().replace(" ", "_"))
-        return error_reply(target, status, code, phrase)
+        return error_reply(target, status, code, str(fault.params.get("message") or phrase))
     if fault.kind == "malformed_json":
         return Reply(200, MALFORMED[target])
     if fault.kind == "graphql_errors":

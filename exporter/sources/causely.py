@@ -9,15 +9,30 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from exporter.cardinality import OTHER, fold
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, relay_page, walk
-from exporter.sources import parse_time, text, top_k
+from exporter.sources import (
+    MAX_LABEL_CHARS,
+    SkipCounter,
+    clean,
+    is_clean_id,
+    node_key,
+    parse_time,
+    text,
+    top_k,
+)
 
 log = logging.getLogger(__name__)
 
 ALL_SCOPE = "all"
 SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
+# Larger than any real count, small enough to stay exact as a float in the exposition.
+MAX_COUNT = 2**53
+# Fold the per-combination counts while collecting once they pass this many times the cap,
+# so a million distinct names never sit in memory at once.
+COMPACT_FACTOR = 4
 
 # Only the fields the metrics need: the API pages faster and schema drift touches us less.
 SCOPES_QUERY = """
@@ -46,6 +61,7 @@ class Scope:
     name: str
     filters: tuple[Mapping[str, Any], ...] = ()
     missing: bool = False
+    malformed: bool = False  # its filter had the wrong shape: collecting it would widen it
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class ScopeResult:
     defects: tuple[Defect, ...]  # capped, most severe first
     dropped: int
     total: int = field(default=0)
+    folded: int = 0  # combinations merged into __other__ by causely.max_active_series
 
 
 def defect_order(defect: Defect) -> tuple[object, ...]:
@@ -75,18 +92,25 @@ def defect_order(defect: Defect) -> tuple[object, ...]:
     return (SEVERITY_RANK.get(defect.severity, len(SEVERITY_RANK)), start, defect.id)
 
 
-def parse_defect(node: Mapping[str, Any]) -> Defect | None:
-    """A Defect from a node; None when the node lacks an id (it cannot be counted once).
+def fold_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
+    """Where a folded (severity, entity_type, defect_name) goes: sums per severity stay exact."""
+    severity = key[0]
+    return (severity if severity in SEVERITY_RANK or severity == "unknown" else OTHER, OTHER, OTHER)
 
-    Runs once per defect (100k a cycle in large tenants): plain type checks, no helpers.
-    Label values must be strings, so anything else becomes the default.
+
+def parse_defect(node: Mapping[str, Any]) -> Defect | None:
+    """A Defect from a node; None when the id is missing or unfit (see skip_reason).
+
+    Runs once per defect (100k a cycle in large tenants): plain type checks and the one
+    cleaning helper, whose common case is a length check and a C-level scan. Label values
+    must be strings, so anything else becomes the default, as if absent.
     """
     defect_id = node.get("id")
     if type(defect_id) is not str:
         if type(defect_id) is not int:
             return None
         defect_id = str(defect_id)
-    if not defect_id:
+    if not is_clean_id(defect_id):
         return None
     entity = node.get("entity")
     entity_name = entity_type_name = None
@@ -96,15 +120,48 @@ def parse_defect(node: Mapping[str, Any]) -> Defect | None:
     service_count = node.get("serviceCount")
     return Defect(
         id=defect_id,
-        name=name if type(name) is str and name else "unknown",
-        severity=severity if type(severity) is str and severity else "unknown",
-        entity_type=entity_type
+        name=clean(name) if type(name) is str and name else "unknown",
+        severity=clean(severity) if type(severity) is str and severity else "unknown",
+        entity_type=clean(entity_type)
         if type(entity_type) is str and entity_type
         else text(entity_type_name, "unknown"),
-        entity_name=entity_name if type(entity_name) is str else "",
+        entity_name=clean(entity_name) if type(entity_name) is str else "",
         start_time=parse_time(node.get("fromTime")),
-        service_count=service_count if type(service_count) is int else None,
+        service_count=service_count
+        if type(service_count) is int and 0 <= service_count <= MAX_COUNT
+        else None,
     )
+
+
+def skip_reason(node: Mapping[str, Any]) -> str:
+    """Why parse_defect refused a node (only asked on the rare refusal)."""
+    defect_id = node.get("id")
+    if defect_id is None or defect_id == "":
+        return "missing_id"
+    if type(defect_id) not in (str, int):
+        return "wrong_type"
+    return "invalid_id"
+
+
+def scope_filters(raw: object) -> tuple[Mapping[str, Any], ...] | None:
+    """The filter entries of a user scope, or None when one has the wrong shape."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        return None
+    filters: list[Mapping[str, Any]] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            return None
+        type_name, values = entry.get("typeName"), entry.get("typeValues")
+        if values is None:
+            values = []
+        if not isinstance(type_name, str) or not type_name or not isinstance(values, list):
+            return None
+        if not all(isinstance(v, str) and len(v) <= MAX_LABEL_CHARS * 4 for v in values):
+            return None
+        filters.append({"typeName": type_name, "typeValues": list(values)})
+    return tuple(filters)
 
 
 def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
@@ -115,7 +172,7 @@ def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
     if errors:
         first = errors[0] if isinstance(errors, list) else errors
         message = first.get("message") if isinstance(first, dict) else first
-        raise ApiError(operation, "graphql_error", " ".join(str(message).split())[:300])
+        raise ApiError(operation, "graphql_error", clean(" ".join(str(message).split()), 300))
     data = document.get("data")
     if not isinstance(data, dict) or field_name not in data:
         raise ApiError(operation, "malformed_response", f"no data.{field_name} in response")
@@ -125,10 +182,13 @@ def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
 class CauselySource:
     name = "causely"
 
-    def __init__(self, config: CauselyConfig, client: ApiClient) -> None:
+    def __init__(
+        self, config: CauselyConfig, client: ApiClient, skips: SkipCounter | None = None
+    ) -> None:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
+        self.skips = skips or SkipCounter()
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -142,18 +202,29 @@ class CauselySource:
         scope = self._scopes[unit]
         if scope.missing:
             raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
+        if scope.malformed:
+            raise ApiError(
+                "getUserScopes", "malformed_response", f"user scope {unit!r} has a malformed filter"
+            )
         counts: Counter[tuple[str, str, str]] = Counter()
+        cap = self._config.max_active_series
+        high_water = COMPACT_FACTOR * cap
+        folded = 0
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
+            nonlocal folded
             for defect in defects:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                if len(counts) > high_water:
+                    folded += fold(counts, cap, fold_bucket)
                 yield defect
 
         kept = top_k(
             counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
         )
         total = sum(counts.values())
-        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total)
+        folded += fold(counts, cap, fold_bucket)
+        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total, folded)
 
     def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
         defect_filter: dict[str, Any] = {
@@ -170,17 +241,24 @@ class CauselySource:
         nodes = walk(
             "defectConnection",
             partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
-            key=lambda node: node.get("id"),
+            key=lambda node: node_key(node.get("id")),
         )
-        skipped = 0
+        skipped: Counter[str] = Counter()
         for node in nodes:
             defect = parse_defect(node)
             if defect is None:
-                skipped += 1
+                skipped[skip_reason(node)] += 1
                 continue
             yield defect
+        for reason, count in skipped.items():
+            self.skips.add("defectConnection", reason, count)
         if skipped:
-            log.warning("event=defects_without_id scope=%s skipped=%d", scope.name, skipped)
+            log.warning(
+                "event=defects_skipped scope=%r skipped=%d reasons=%s",
+                scope.name,
+                sum(skipped.values()),
+                ",".join(sorted(skipped)),
+            )
 
     def _resolve_scopes(self, deadline: float) -> list[Scope]:
         variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
@@ -188,19 +266,22 @@ class CauselySource:
         for node in walk(
             "getUserScopes",
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
-            key=lambda node: node.get("id") or node.get("name"),
+            key=lambda node: node_key(node.get("id") or node.get("name")),
         ):
             name = text(node.get("name"))
-            raw_filters = node.get("scopes") if isinstance(node.get("scopes"), list) else []
-            filters = tuple(
-                {"typeName": f.get("typeName"), "typeValues": list(f.get("typeValues") or [])}
-                for f in raw_filters
-                if isinstance(f, dict) and f.get("typeName")
-            )
             if not name:
+                self.skips.add(
+                    "getUserScopes", "missing_name" if not node.get("name") else "wrong_type"
+                )
                 continue
             if name in found:
-                log.warning("event=duplicate_scope_name scope=%s kept=first", name)
+                log.warning("event=duplicate_scope_name scope=%r kept=first", name)
+                continue
+            filters = scope_filters(node.get("scopes"))
+            if filters is None:
+                # Dropping the bad entry would widen the scope: fail it, visibly, instead.
+                self.skips.add("getUserScopes", "wrong_type")
+                found[name] = Scope(name, malformed=True)
                 continue
             found[name] = Scope(name, filters)
         if self._config.discover_scopes:
