@@ -36,6 +36,9 @@ def check_params(kind: str, params: dict[str, Any]) -> None:
     pad = params.get("pad", DEFAULT_PAD)
     if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
         raise ValueError("pad must be a non-negative integer")
+    keep = params.get("keep_names", [])
+    if not isinstance(keep, list) or not all(isinstance(n, str) for n in keep):
+        raise ValueError("keep_names must be a list of names left as they are")
     fields = params.get("fields")
     if fields is not None and (
         not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields)
@@ -64,7 +67,8 @@ def apply(kind: str, params: dict[str, Any], operation: str, reply: Reply) -> Re
                     _set(node, path, f"{value}{HOSTILE_SUFFIX}{index}{pad}")
         elif kind == "distinct_names":
             key = "title" if operation == "listIncidents" else "name"
-            node[key] = f"{node.get(key)} {node.get('id', node.get('incidentId'))}"
+            if node.get(key) not in params.get("keep_names", ()):
+                node[key] = f"{node.get(key)} {node.get('id', node.get('incidentId'))}"
     # ensure_ascii (the default) writes a lone surrogate as the escape \ud800, as a JSON API would.
     return Reply(reply.status, json.dumps(document).encode(), reply.headers, reply.content_type)
 

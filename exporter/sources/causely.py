@@ -101,31 +101,45 @@ def fold_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
 def parse_defect(node: Mapping[str, Any]) -> Defect | None:
     """A Defect from a node; None when the id is missing or unfit (see skip_reason).
 
-    Runs once per defect (100k a cycle in large tenants): plain type checks and the one
-    cleaning helper, whose common case is a length check and a C-level scan. Label values
-    must be strings, so anything else becomes the default, as if absent.
+    Runs once per defect (100k a cycle in large tenants): plain type checks, then one length
+    check and one C-level scan over all the strings together; only a string that fails them
+    goes through the cleaning helper. A field of the wrong type is taken as absent.
     """
     defect_id = node.get("id")
     if type(defect_id) is not str:
         if type(defect_id) is not int:
             return None
         defect_id = str(defect_id)
-    if not is_clean_id(defect_id):
+    if not defect_id:
         return None
     entity = node.get("entity")
     entity_name = entity_type_name = None
     if type(entity) is dict:
         entity_name, entity_type_name = entity.get("name"), entity.get("typeName")
     name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
+    if type(name) is not str or not name:
+        name = "unknown"
+    if type(severity) is not str or not severity:
+        severity = "unknown"
+    if type(entity_type) is not str or not entity_type:
+        entity_type = entity_type_name
+        if type(entity_type) is not str or not entity_type:
+            entity_type = "unknown"
+    if type(entity_name) is not str:
+        entity_name = ""
+    joined = defect_id + name + severity + entity_type + entity_name
+    if len(joined) > MAX_LABEL_CHARS or not joined.isprintable():
+        if not is_clean_id(defect_id):
+            return None
+        name, severity = clean(name), clean(severity)
+        entity_type, entity_name = clean(entity_type), clean(entity_name)
     service_count = node.get("serviceCount")
     return Defect(
         id=defect_id,
-        name=clean(name) if type(name) is str and name else "unknown",
-        severity=clean(severity) if type(severity) is str and severity else "unknown",
-        entity_type=clean(entity_type)
-        if type(entity_type) is str and entity_type
-        else text(entity_type_name, "unknown"),
-        entity_name=clean(entity_name) if type(entity_name) is str else "",
+        name=name,
+        severity=severity,
+        entity_type=entity_type,
+        entity_name=entity_name,
         start_time=parse_time(node.get("fromTime")),
         service_count=service_count
         if type(service_count) is int and 0 <= service_count <= MAX_COUNT
