@@ -16,11 +16,12 @@ from typing import Any
 
 from exporter import __version__
 from exporter.auth import CauselyAuth, StaticBearer
+from exporter.bridge.notifier import Notifier
 from exporter.collector import Collector
 from exporter.config import Config, ConfigError, Secret, build_config, load_config
 from exporter.http import ApiClient, ApiStats, RateLimitGate
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
-from exporter.sources import Source
+from exporter.sources import AlertSelection, Source
 from exporter.sources.causeflow import CauseFlowSource
 from exporter.sources.causely import CauselySource
 from exporter.webconfig import WebConfig, load_web_config
@@ -126,11 +127,26 @@ def setup_logging(level: str, log_format: str, secrets: Sequence[str] = ()) -> N
 
 def _secrets_of(config: Config) -> list[str]:
     found = [config.causely.client_secret, config.causeflow.token]
+    if config.alertmanager is not None:
+        found += [config.alertmanager.password, config.alertmanager.bearer_token]
     return [s.reveal() for s in found if isinstance(s, Secret)]
+
+
+def _alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
+    """What the bridge needs the sources to keep beyond their series caps (nothing if off)."""
+    bridge = config.alertmanager
+    if bridge is None:
+        return AlertSelection(), AlertSelection()
+    causely = AlertSelection(bridge.causely_severities, (), bridge.max_alerts)
+    causeflow = AlertSelection(
+        bridge.causeflow_severities, bridge.causeflow_statuses, bridge.max_alerts
+    )
+    return causely, causeflow
 
 
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     sources: list[Source] = []
+    causely_alerts, causeflow_alerts = _alert_selections(config)
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
@@ -153,7 +169,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
         )
-        sources.append(CauselySource(config.causely, api_client))
+        sources.append(CauselySource(config.causely, api_client, causely_alerts))
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
@@ -164,7 +180,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=2,
             base_url=config.causeflow.base_url,
         )
-        sources.append(CauseFlowSource(config.causeflow, client))
+        sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
     return sources
 
 
@@ -239,6 +255,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             simulator.stop()
 
 
+def _start_bridge(config: Config, collector: Collector) -> Notifier | None:
+    """The Alertmanager bridge, fed by the collector after every cycle; None when off."""
+    if config.alertmanager is None:
+        return None
+    notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
+    collector.view_hooks.append(notifier.consume)
+    collector.extra_stats = notifier.stats
+    notifier.start()
+    return notifier
+
+
 def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> int:
     stop = threading.Event()
     stats = ApiStats()
@@ -262,6 +289,7 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}", 1
         )
     server.start()
+    notifier = _start_bridge(config, collector)
     log.info(
         "event=started version=%s address=%s path=%s interval=%.0fs pid=%d",
         __version__,
@@ -275,6 +303,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
     while not stop.wait(1.0):
         pass
     server.stop()
+    if notifier is not None:
+        notifier.stop()
     # In-flight requests end at their timeout; daemon threads do not hold the exit.
     worker.join(timeout=SHUTDOWN_GRACE_SECONDS)
     log.info("event=stopped")

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 from exporter.cardinality import fold
 from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
-from exporter.metrics import CauseFlowView, CauselyView, View, render
+from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
 from exporter.sources import SkipCounter, Source, clean
 from exporter.sources.causeflow import IncidentResult
 from exporter.sources.causely import Defect, ScopeResult, fold_bucket
@@ -152,6 +152,10 @@ class Collector:
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
         self._errors: Counter[tuple[str, str]] = Counter()
         self._render_failures = 0
+        # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
+        # where their own counters come from. Called inside try/except: they cannot end the loop.
+        self.view_hooks: list[Callable[[View], None]] = []
+        self.extra_stats: Callable[[], BridgeStats] | None = None
         self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
         self._publish(time.time(), None, ok=False)
 
@@ -291,10 +295,24 @@ class Collector:
             render_failures=self._render_failures,
             skipped_nodes=self._skipped_nodes(),
         )
+        view = self._hand_over(view)
         exposition = render(view)
         return Snapshot(
             exposition.body, exposition.gzip_body, now, self._data_time, ok, self._live_until()
         )
+
+    def _hand_over(self, view: View) -> View:
+        for hook in self.view_hooks:
+            try:
+                hook(view)
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=%s error=%r", hook, exc)
+        if self.extra_stats is not None:
+            try:
+                view = replace(view, bridge=self.extra_stats())
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=stats error=%r", exc)
+        return view
 
     def _causely_view(self, now: float) -> CauselyView:
         state = self._state["causely"]
@@ -303,7 +321,11 @@ class Collector:
         defects: dict[str, tuple[Defect, ...]] = {}
         dropped: dict[str, int] = {}
         folded: dict[str, int] = {}
+        alertable: dict[str, tuple[Defect, ...]] = {}
+        alert_dropped: dict[str, int] = {}
         for result in results:
+            alertable[result.scope] = result.alertable
+            alert_dropped[result.scope] = result.alert_dropped
             for (severity, entity_type, name), count in result.counts.items():
                 active[(result.scope, severity, entity_type, name)] = count
             defects[result.scope] = result.defects
@@ -317,6 +339,9 @@ class Collector:
             defects=defects,
             dropped=dropped,
             folded=folded,
+            entity_labels=tuple(label for _, label in self._config.causely.entity_labels),
+            alertable=alertable,
+            alert_dropped=alert_dropped,
         )
 
     def _cap_per_scope(
@@ -345,4 +370,6 @@ class Collector:
             incidents=rows,
             info=result.incidents if result is not None else (),
             dropped=result.dropped if result is not None else 0,
+            alertable=result.alertable if result is not None else (),
+            alert_dropped=result.alert_dropped if result is not None else 0,
         )

@@ -11,13 +11,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from requests.utils import should_bypass_proxies
 
 from exporter.configfile import ConfigError as ConfigError
 from exporter.configfile import load_yaml_file
+
+if TYPE_CHECKING:
+    from exporter.bridge.config import AlertmanagerConfig
 
 DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
 DEFAULT_API_URL = "https://api.causely.app/query/"
@@ -76,6 +79,11 @@ class CauselyConfig:
     # Series of causely_active_defects per scope; the least populous fold into __other__.
     max_active_series: int = 1000
     concurrency: int = 4
+    # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
+    entity_labels: tuple[tuple[str, str], ...] = (
+        ("k8s.cluster.name", "cluster"),
+        ("k8s.namespace.name", "namespace"),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ class Config:
     causeflow: CauseFlowConfig = field(default_factory=CauseFlowConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     collection: CollectionConfig = field(default_factory=CollectionConfig)
+    alertmanager: AlertmanagerConfig | None = None  # None: the bridge is off
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -255,6 +264,8 @@ def _secret(
 
 
 def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
+    from exporter.bridge.config import parse_entity_labels  # it imports this module
+
     s = _Section(raw, "causely")
     enabled = s.boolean("enabled", True)
     client_id = _secret(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
@@ -282,6 +293,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         # At least room for the __other__ buckets (one per severity) and some real rows.
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        entity_labels=parse_entity_labels(s.get("entity_labels"), "causely.entity_labels"),
     )
     s.finish()
     if enabled and client_id is None:
@@ -373,12 +385,16 @@ def _collection(raw: object) -> CollectionConfig:
 
 
 def build_config(raw: object, env: Mapping[str, str]) -> Config:
+    from exporter.bridge.config import parse_alertmanager  # it imports this module
+
     top = _Section(raw, "")
+    causely = _causely(top.get("causely"), env)
     config = Config(
-        causely=_causely(top.get("causely"), env),
+        causely=causely,
         causeflow=_causeflow(top.get("causeflow"), env),
         http=_http(top.get("http"), env),
         collection=_collection(top.get("collection")),
+        alertmanager=parse_alertmanager(top.get("alertmanager"), causely.entity_labels),
     )
     top.finish()
     if not config.causely.enabled and not config.causeflow.enabled:

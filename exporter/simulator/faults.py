@@ -27,6 +27,7 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "non_advancing_cursor": frozenset({"graphql", "causeflow"}),
     "duplicate_node": frozenset({"graphql", "causeflow"}),
     "missing_fields": frozenset({"graphql", "causeflow"}),
+    "hostile_labels": frozenset({"graphql"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
     # Hostile answers (hostile.py): a normal page with its nodes rewritten.
@@ -38,7 +39,14 @@ KINDS = tuple(KIND_TARGETS)
 NODE_KINDS = frozenset({"set_field", "hostile_strings", "distinct_names"})
 # Kinds that change the body of an otherwise normal answer (the API handlers apply them).
 PAGE_KINDS = frozenset(
-    {"non_advancing_cursor", "duplicate_node", "missing_fields", "expired_cursor", "wrong_count"}
+    {
+        "non_advancing_cursor",
+        "duplicate_node",
+        "missing_fields",
+        "expired_cursor",
+        "wrong_count",
+        "hostile_labels",
+    }
 )
 # Kinds that only make sense on a request continuing a pagination run.
 # non_advancing_cursor too: "endCursor equals the request's cursor" needs one to equal.

@@ -8,7 +8,7 @@ from typing import Any
 from . import names
 from .config import SimulatorConfig
 from .cursors import CursorError, decode_relay, encode_relay
-from .data import SimDefect, SimScope
+from .data import SimDefect, SimScope, entity_labels
 from .reply import Reply, json_reply
 from .store import DefectQuery
 from .world import World
@@ -146,7 +146,21 @@ def _user_scopes(
     return _connection(edges, len(matching), len(rest) > first, after_raw, page_fault)
 
 
-def defect_node(defect: SimDefect, missing: bool = False) -> dict[str, Any]:
+# Entity labels as a hostile or broken server might send them; the exporter must skip them.
+HOSTILE_LABELS: list[Any] = [
+    {"key": "k8s.namespace.name", "value": 42},
+    {"key": "k8s.cluster.name", "value": None},
+    "k8s.namespace.name=evil",
+    {"key": ["k8s.cluster.name"], "value": "x"},
+    {"value": "no-key"},
+    {"key": "k8s.cluster.name", "value": "c" * 5000},
+    None,
+]
+
+
+def defect_node(
+    defect: SimDefect, missing: bool = False, hostile_labels: bool = False
+) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": defect.id,
         "name": defect.name,
@@ -161,7 +175,12 @@ def defect_node(defect: SimDefect, missing: bool = False) -> dict[str, Any]:
         to_time = None if defect.null_to_time else ""
     node.update(
         entityId=defect.entity_id,
-        entity={"id": defect.entity_id, "name": defect.entity_name, "typeName": defect.entity_type},
+        entity={
+            "id": defect.entity_id,
+            "name": defect.entity_name,
+            "typeName": defect.entity_type,
+            "labels": HOSTILE_LABELS if hostile_labels else entity_labels(defect),
+        },
         fromTime=names.rfc3339(defect.from_time, defect.zulu),
         toTime=to_time,
         remediated=defect.remediated,
@@ -224,7 +243,8 @@ def _defects(
     after_id = _after(variables, "d")
     page = world.defect_page(query, after_id, first)
     missing = page_fault == "missing_fields"
-    edges = [(encode_relay("d", d.id), defect_node(d, missing)) for d in page.defects]
+    hostile = page_fault == "hostile_labels"
+    edges = [(encode_relay("d", d.id), defect_node(d, missing, hostile)) for d in page.defects]
     if page_fault == "duplicate_node" and after_id is not None:
         previous = world.defect(after_id)
         if previous is not None:

@@ -120,7 +120,9 @@ class Simulator:
         entity_type: str = "Service",
         entity_name: str | None = None,
         service_count: int = 1,
+        namespace: str | None = None,
     ) -> str:
+        """A new active defect in `scope` (in `namespace`, one of the scope's, if given)."""
         return self._ctx.world.add_defect(
             scope,
             name=name,
@@ -128,7 +130,11 @@ class Simulator:
             entity_type=entity_type,
             entity_name=entity_name,
             service_count=service_count,
+            namespace=namespace,
         )
+
+    def namespaces(self, scope: str) -> list[str]:
+        return list(self._ctx.world.scope(scope).namespaces)
 
     def clear_defect(self, defect_id: str) -> None:
         self._ctx.world.clear_defect(defect_id)

@@ -12,8 +12,9 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -117,3 +118,34 @@ class SkipCounter:
     def snapshot(self) -> dict[tuple[str, str], int]:
         with self._lock:
             return dict(self._counts)
+
+
+@dataclass(frozen=True)
+class AlertSelection:
+    """What the Alertmanager bridge wants a source to keep besides its capped series.
+
+    Empty severities: nothing (the bridge is off). `limit` bounds the memory per unit.
+    """
+
+    severities: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    limit: int = 0
+
+
+class Best(Generic[T]):
+    """Keeps the k smallest items by key while they stream past, in O(k) memory."""
+
+    def __init__(self, k: int, key: Callable[[T], tuple[object, ...]]) -> None:
+        self._k = k
+        self._key = key
+        self._items: list[T] = []
+        self.seen = 0
+
+    def add(self, item: T) -> None:
+        self.seen += 1
+        self._items.append(item)
+        if len(self._items) >= 2 * self._k + 64:  # trim rarely: amortised O(log k) per item
+            self._items = heapq.nsmallest(self._k, self._items, key=self._key)
+
+    def result(self) -> list[T]:
+        return heapq.nsmallest(self._k, self._items, key=self._key) if self._k > 0 else []

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from exporter.config import CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
-from exporter.sources import SkipCounter, is_clean_id, node_key, text, top_k
+from exporter.sources import AlertSelection, Best, SkipCounter, is_clean_id, node_key, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ class IncidentResult:
     incidents: tuple[Incident, ...]  # capped, most severe first
     dropped: int
     total: int
+    # For the Alertmanager bridge: incidents of its severities and statuses, capped by its
+    # max_alerts only.
+    alertable: tuple[Incident, ...] = field(default=())
+    alert_dropped: int = 0
 
 
 def incident_order(incident: Incident) -> tuple[object, ...]:
@@ -96,10 +100,15 @@ class CauseFlowSource:
     name = "causeflow"
 
     def __init__(
-        self, config: CauseFlowConfig, client: ApiClient, skips: SkipCounter | None = None
+        self,
+        config: CauseFlowConfig,
+        client: ApiClient,
+        alerts: AlertSelection | None = None,
+        skips: SkipCounter | None = None,
     ) -> None:
         self._config = config
         self._client = client
+        self._alerts = alerts or AlertSelection()
         self._url = f"{config.base_url}/incidents"
         self.skips = skips or SkipCounter()
 
@@ -110,6 +119,9 @@ class CauseFlowSource:
         counts: Counter[tuple[str, str, str]] = Counter()
         reported: list[int] = []
         read = 0
+        alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
+        alert_severities = frozenset(self._alerts.severities)
+        alert_statuses = frozenset(self._alerts.statuses)
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
             nonlocal read
@@ -126,6 +138,8 @@ class CauseFlowSource:
                 if not self._wanted(incident):
                     continue
                 counts[(incident.severity, incident.status, incident.source)] += 1
+                if incident.severity in alert_severities and incident.status in alert_statuses:
+                    alertable.add(incident)
                 yield incident
 
         pages = walk(
@@ -144,7 +158,15 @@ class CauseFlowSource:
                 read,
             )
         total = sum(counts.values())
-        return IncidentResult(dict(counts), tuple(kept), total - len(kept), total)
+        paged = alertable.result()
+        return IncidentResult(
+            dict(counts),
+            tuple(kept),
+            total - len(kept),
+            total,
+            alertable=tuple(paged),
+            alert_dropped=alertable.seen - len(paged),
+        )
 
     def _wanted(self, incident: Incident) -> bool:
         # The server filters too, but whether it takes several values is not documented.

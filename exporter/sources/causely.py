@@ -15,6 +15,8 @@ from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, relay_page, walk
 from exporter.sources import (
     MAX_LABEL_CHARS,
+    AlertSelection,
+    Best,
     SkipCounter,
     clean,
     is_clean_id,
@@ -49,7 +51,8 @@ query defectConnection($defectFilter: DefectFilter, $groupRecurring: Boolean, $f
                        $after: String) {
   defectConnection(defectFilter: $defectFilter, groupRecurring: $groupRecurring,
                    first: $first, after: $after) {
-    edges { node { id name severity entityType serviceCount fromTime entity { name typeName } } }
+    edges { node { id name severity entityType serviceCount fromTime
+                     entity { id name typeName labels { key value } } } }
     pageInfo { hasNextPage endCursor }
   }
 }
@@ -73,6 +76,8 @@ class Defect:
     entity_name: str
     start_time: float | None
     service_count: int | None
+    # Values of causely.entity_labels in its order; "" where the entity lacks the key.
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ class ScopeResult:
     dropped: int
     total: int = field(default=0)
     folded: int = 0  # combinations merged into __other__ by causely.max_active_series
+    # For the Alertmanager bridge: defects of its severities, capped by its max_alerts only.
+    alertable: tuple[Defect, ...] = ()
+    alert_dropped: int = 0
 
 
 def defect_order(defect: Defect) -> tuple[object, ...]:
@@ -98,7 +106,30 @@ def fold_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
     return (severity if severity in SEVERITY_RANK or severity == "unknown" else OTHER, OTHER, OTHER)
 
 
-def parse_defect(node: Mapping[str, Any]) -> Defect | None:
+MAX_ENTITY_LABEL_VALUE = 1024
+MAX_ENTITY_LABELS_READ = 1000
+
+
+def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The values of `keys` among the entity's `labels { key value }`; "" where absent.
+
+    Untrusted input: entries of the wrong shape are skipped, a value that is not a string
+    counts as absent, long values are cleaned and cut, and only the first entries of a huge
+    list are read.
+    """
+    raw = entity.get("labels")
+    found: dict[str, str] = {}
+    if type(raw) is list:
+        for entry in raw[:MAX_ENTITY_LABELS_READ]:
+            if type(entry) is not dict:
+                continue
+            key, value = entry.get("key"), entry.get("value")
+            if type(key) is str and key in keys and key not in found and type(value) is str:
+                found[key] = clean(value, MAX_ENTITY_LABEL_VALUE)
+    return tuple(found.get(key, "") for key in keys)
+
+
+def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
     """A Defect from a node; None when the id is missing or unfit (see skip_reason).
 
     Runs once per defect (100k a cycle in large tenants): plain type checks, then one length
@@ -114,8 +145,11 @@ def parse_defect(node: Mapping[str, Any]) -> Defect | None:
         return None
     entity = node.get("entity")
     entity_name = entity_type_name = None
+    labels: tuple[str, ...] = ("",) * len(label_keys)
     if type(entity) is dict:
         entity_name, entity_type_name = entity.get("name"), entity.get("typeName")
+        if label_keys:
+            labels = entity_label_values(entity, label_keys)
     name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
     if type(name) is not str or not name:
         name = "unknown"
@@ -144,6 +178,7 @@ def parse_defect(node: Mapping[str, Any]) -> Defect | None:
         service_count=service_count
         if type(service_count) is int and 0 <= service_count <= MAX_COUNT
         else None,
+        labels=labels,
     )
 
 
@@ -197,12 +232,18 @@ class CauselySource:
     name = "causely"
 
     def __init__(
-        self, config: CauselyConfig, client: ApiClient, skips: SkipCounter | None = None
+        self,
+        config: CauselyConfig,
+        client: ApiClient,
+        alerts: AlertSelection | None = None,
+        skips: SkipCounter | None = None,
     ) -> None:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
         self.skips = skips or SkipCounter()
+        self._alerts = alerts or AlertSelection()
+        self._label_keys = tuple(key for key, _ in config.entity_labels)
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -224,6 +265,8 @@ class CauselySource:
         cap = self._config.max_active_series
         high_water = COMPACT_FACTOR * cap
         folded = 0
+        alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
+        alert_severities = frozenset(self._alerts.severities)
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
             nonlocal folded
@@ -231,6 +274,8 @@ class CauselySource:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
                 if len(counts) > high_water:
                     folded += fold(counts, cap, fold_bucket)
+                if defect.severity in alert_severities:
+                    alertable.add(defect)
                 yield defect
 
         kept = top_k(
@@ -238,7 +283,17 @@ class CauselySource:
         )
         total = sum(counts.values())
         folded += fold(counts, cap, fold_bucket)
-        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total, folded)
+        paged = alertable.result()
+        return ScopeResult(
+            unit,
+            dict(counts),
+            tuple(kept),
+            total - len(kept),
+            total,
+            alertable=tuple(paged),
+            alert_dropped=alertable.seen - len(paged),
+            folded=folded,
+        )
 
     def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
         defect_filter: dict[str, Any] = {
@@ -259,7 +314,7 @@ class CauselySource:
         )
         skipped: Counter[str] = Counter()
         for node in nodes:
-            defect = parse_defect(node)
+            defect = parse_defect(node, self._label_keys)
             if defect is None:
                 skipped[skip_reason(node)] += 1
                 continue
