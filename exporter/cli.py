@@ -20,6 +20,7 @@ from exporter.bridge.notifier import Notifier
 from exporter.collector import Collector
 from exporter.config import Config, ConfigError, Secret, build_config, load_config
 from exporter.http import ApiClient, ApiStats, RateLimitGate
+from exporter.httpconn import ConnectionLimits
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
 from exporter.sources import AlertSelection, Source
 from exporter.sources.causeflow import CauseFlowSource
@@ -38,6 +39,12 @@ LOG_LEVELS = {
 }
 SHUTDOWN_GRACE_SECONDS = 4.0
 EXIT_BAD_CONFIG = 2
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..100000, got {text[:40]!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="web_config_file",
         metavar="FILE",
         help="TLS and basic auth, in the exporter-toolkit web config format",
+    )
+    parser.add_argument(
+        "--web.max-connections",
+        dest="max_connections",
+        type=_positive_int,
+        default=ConnectionLimits.max_connections,
+        metavar="N",
+        help="connections served at once; idle and slow ones give way to new ones "
+        f"(default {ConnectionLimits.max_connections})",
     )
     parser.add_argument("--log.level", dest="log_level", choices=list(LOG_LEVELS), default="info")
     parser.add_argument(
@@ -248,7 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(
             args,
             config,
-            ServerSettings(host, port, args.telemetry_path, config.collection.interval, web),
+            ServerSettings(
+                host,
+                port,
+                args.telemetry_path,
+                config.collection.interval,
+                web,
+                ConnectionLimits(max_connections=args.max_connections),
+            ),
         )
     finally:
         if simulator is not None:

@@ -107,6 +107,7 @@ class HttpConfig:
     backoff_max: float = 30.0
     max_rate_limit_wait: float = 120.0
     max_requests_per_second: float = 0.0  # 0: no self-throttling
+    max_response_bytes: int = 32 * 1024 * 1024  # a bigger body fails the call, unread
     # Proxy variables (scheme -> proxy URL, "no" -> NO_PROXY) and CA bundle, read once at start
     # so the HTTP sessions need not scan the environment on every request.
     proxy_env: Mapping[str, str] = field(default_factory=dict)
@@ -362,6 +363,9 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
         backoff_max=s.duration("backoff_max", 30.0),
         max_rate_limit_wait=s.duration("max_rate_limit_wait", 120.0),
         max_requests_per_second=s.number("max_requests_per_second", 0.0),
+        max_response_bytes=s.integer(
+            "max_response_bytes", 32 * 1024 * 1024, minimum=1024, maximum=1024**3
+        ),
         proxy_env=_proxy_env(env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )

@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import causeflow, graphql, hostile
+from . import causeflow, graphql, hostile, hostile_nodes
 from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
@@ -98,7 +98,7 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     page_fault = None
     if fault is not None and fault.kind in NODE_KINDS:
         reply = _answer(ctx, call, None)
-        return hostile.apply(fault.kind, fault.params, call.operation, reply)
+        return hostile_nodes.apply(fault.kind, fault.params, call.operation, reply)
     if fault is not None and fault.kind in PAGE_KINDS:
         page_fault = fault.kind
     elif fault is not None and fault.kind in ("latency", "stall"):
@@ -121,7 +121,9 @@ def _precheck(ctx: SimContext, call: ApiCall) -> Reply | None:
     if call.bad_body:
         return error_reply(style, 400, "bad_request", "Request body must be a JSON object")
     now = time.time()
-    if call.target == "graphql" and not ctx.tokens.valid(call.bearer, now):
+    if call.target == "graphql" and not ctx.tokens.valid(
+        call.bearer, now, ctx.config.token_max_uses
+    ):
         return json_reply(401, {"errors": [{"message": "unauthorized"}]})
     if call.target == "causeflow" and not _same(call.bearer, ctx.config.causeflow_token):
         return error_reply(
@@ -150,6 +152,8 @@ def _fault_reply(ctx: SimContext, call: ApiCall, fault: Fault) -> Reply | None:
         phrase = _phrase(status)
         code = str(fault.params.get("error") or phrase.lower().replace(" ", "_"))
         return error_reply(target, status, code, str(fault.params.get("message") or phrase))
+    if fault.kind in hostile.KINDS:
+        return hostile.reply(fault, call.target, lambda: _answer(ctx, call, None), ctx.stopping)
     if fault.kind == "malformed_json":
         return Reply(200, MALFORMED[target])
     if fault.kind == "graphql_errors":
@@ -187,7 +191,7 @@ def _token(ctx: SimContext, payload: dict[str, Any]) -> Reply:
     if not good:
         return error_reply("auth", 401, "unauthorized", "Invalid credentials")
     now = time.time()
-    issued = ctx.tokens.issue(config.token_ttl, now)
+    issued = ctx.tokens.issue(config.token_ttl, now, revoke_others=config.revoke_on_issue)
     log.debug("issued token valid for %.0f s", config.token_ttl)
     return json_reply(
         200,

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import hostile
+from . import hostile_nodes
 from .names import http_date
 
 TARGETS = ("auth", "graphql", "causeflow")
@@ -23,6 +23,13 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "reset": _ALL,
     "malformed_json": _ALL,
     "unauthorized": _ALL,
+    # Hostile answers (see hostile.py): bodies that are huge, endless, trickled, nested
+    # without end, or error codes no label should carry.
+    "huge_body": _ALL,
+    "endless_body": _ALL,
+    "trickle_body": _ALL,
+    "deep_json": _ALL,
+    "hostile_error": _ALL,
     "graphql_errors": frozenset({"graphql"}),
     "non_advancing_cursor": frozenset({"graphql", "causeflow"}),
     "duplicate_node": frozenset({"graphql", "causeflow"}),
@@ -30,7 +37,7 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "hostile_labels": frozenset({"graphql"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
-    # Hostile answers (hostile.py): a normal page with its nodes rewritten.
+    # Hostile answers (hostile_nodes.py): a normal page with its nodes rewritten.
     "set_field": frozenset({"graphql", "causeflow"}),
     "hostile_strings": frozenset({"graphql", "causeflow"}),
     "distinct_names": frozenset({"graphql", "causeflow"}),
@@ -116,7 +123,7 @@ def _check_params(kind: str, target: str, params: dict[str, Any]) -> None:
             if text in params and not isinstance(params[text], str):
                 raise ValueError(f"{text} must be a string")
     if kind in NODE_KINDS:
-        hostile.check_params(kind, params)
+        hostile_nodes.check_params(kind, params)
 
 
 class FaultQueue:

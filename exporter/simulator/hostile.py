@@ -1,116 +1,74 @@
-"""Hostile answers: a normal page whose nodes are rewritten the way a broken or hostile API would.
+"""Hostile answers: what a broken or malicious API (or a proxy in front of it) can send.
 
-The page is built as usual, then its nodes (GraphQL `edges[].node`, CauseFlow `items[]`) are
-changed: a field set to any JSON value (a wrong type, an unhashable or repeated id), strings
-made hostile (lone surrogates, control characters, escape sequences, absurd length), or every
-defect given a name of its own so the names are as many as the defects.
+huge_body      a body of `size` bytes (default 500 MB), sent as fast as the client reads;
+               chunked unless `declare_length` is true.
+endless_body   a chunked body that never ends.
+trickle_body   the normal answer, one byte every `seconds` (default 5).
+deep_json      a 200 whose JSON nests `levels` deep (default 100 000).
+hostile_error  an error answer (`status`, default 400) whose code and message hold lone
+               surrogates, control characters and a forged log line; with `distinct` true
+               every answer carries a new code, as an API could to add series without end.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import itertools
+import threading
+from collections.abc import Callable, Iterator
 
-from .reply import Reply
+from .faults import Fault
+from .reply import Reply, json_reply
 
-# Strings a JSON encoder escapes (\ud800, \u0000) and a careless exporter passes on raw.
-HOSTILE_SUFFIX = "\ud800\x00\n\x1b[2J\u2028\udfff\r\t"
-DEFAULT_PAD = 300  # longer than any label value the exporter should keep
-DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "defectConnection": ("name", "severity", "entityType", "entity.name", "entity.typeName"),
-    "getUserScopes": ("name",),
-    "listIncidents": ("title", "severity", "status", "source"),
-}
+KINDS = frozenset({"huge_body", "endless_body", "trickle_body", "deep_json", "hostile_error"})
+BLOCK = 1024 * 1024
+HOSTILE_CODE = "Bad\ud800Code\n\x1b[31m"
+HOSTILE_MESSAGE = 'line one\nlevel=error msg="forged" \ud800 \x00\x1b[2J' + "x" * 5000
 
-
-def check_params(kind: str, params: dict[str, Any]) -> None:
-    if kind == "set_field":
-        path = params.get("field")
-        if not isinstance(path, str) or not path:
-            raise ValueError("set_field needs field, a dotted path such as entity.name")
-        if "value" not in params:
-            raise ValueError("set_field needs value (any JSON value)")
-    nodes = params.get("nodes")
-    if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1):
-        raise ValueError("nodes must be a positive integer (how many nodes of the page)")
-    pad = params.get("pad", DEFAULT_PAD)
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
-        raise ValueError("pad must be a non-negative integer")
-    keep = params.get("keep_names", [])
-    if not isinstance(keep, list) or not all(isinstance(n, str) for n in keep):
-        raise ValueError("keep_names must be a list of names left as they are")
-    fields = params.get("fields")
-    if fields is not None and (
-        not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields)
-    ):
-        raise ValueError("fields must be a list of dotted paths")
+_PREFIX = b'{"data":{"defectConnection":{"edges":['
+_NODE = b'{"node":{"id":"d","name":"Congested"}},'
+_serial = itertools.count(1)
 
 
-def apply(kind: str, params: dict[str, Any], operation: str, reply: Reply) -> Reply:
-    """The reply with its nodes rewritten; error replies and other bodies pass unchanged."""
-    if reply.status != 200:
-        return reply
-    document = json.loads(reply.body)
-    nodes = _nodes(document, operation)
-    if not nodes:
-        return reply
-    limit = params.get("nodes")
-    chosen = nodes if limit is None else nodes[:limit]
-    for index, node in enumerate(chosen):
-        if kind == "set_field":
-            _set(node, str(params["field"]), params["value"])
-        elif kind == "hostile_strings":
-            pad = "x" * int(params.get("pad", DEFAULT_PAD))
-            for path in params.get("fields") or DEFAULT_FIELDS.get(operation, ("name",)):
-                value = _get(node, path)
-                if isinstance(value, str):
-                    _set(node, path, f"{value}{HOSTILE_SUFFIX}{index}{pad}")
-        elif kind == "distinct_names":
-            key = "title" if operation == "listIncidents" else "name"
-            if node.get(key) not in params.get("keep_names", ()):
-                node[key] = f"{node.get(key)} {node.get('id', node.get('incidentId'))}"
-    # ensure_ascii (the default) writes a lone surrogate as the escape \ud800, as a JSON API would.
-    return Reply(reply.status, json.dumps(document).encode(), reply.headers, reply.content_type)
+def _blocks(total: int | None) -> Iterator[bytes]:
+    """`total` bytes (None: without end) of a JSON-looking page, reusing one block."""
+    block = (_PREFIX + _NODE * (BLOCK // len(_NODE)))[:BLOCK]
+    sent = 0
+    while total is None or sent < total:
+        piece = block if total is None else block[: total - sent]
+        sent += len(piece)
+        yield piece
 
 
-def _nodes(document: Any, operation: str) -> list[dict[str, Any]]:
-    if not isinstance(document, dict):
-        return []
-    data = document.get("data")
-    if isinstance(data, dict):
-        connection = data.get(operation)
-        edges = connection.get("edges") if isinstance(connection, dict) else None
-        return [e["node"] for e in edges or [] if isinstance(e.get("node"), dict)]
-    for key in ("items", "incidents"):
-        items = document.get(key)
-        if isinstance(items, list):
-            return [item for item in items if isinstance(item, dict)]
-    return []
+def reply(
+    fault: Fault, target: str, normal: Callable[[], Reply | None], stop: threading.Event
+) -> Reply:
+    kind, params = fault.kind, fault.params
+    if kind == "huge_body":
+        size = int(params.get("size", 500_000_000))
+        length = size if params.get("declare_length") else None
+        return Reply(200, b"", stream=lambda: _blocks(size), length=length)
+    if kind == "endless_body":
+        return Reply(200, b"", stream=lambda: _blocks(None))
+    if kind == "trickle_body":
+        answer = normal() or json_reply(200, {"data": None})
+        seconds = float(params.get("seconds", 5.0))
+        body = answer.body
 
+        def trickle() -> Iterator[bytes]:
+            for index in range(len(body)):
+                if index and stop.wait(seconds):
+                    return
+                yield body[index : index + 1]
 
-def _get(node: dict[str, Any], path: str) -> Any:
-    value: Any = node
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
-def _set(node: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    target: Any = node
-    for part in parents:
-        if isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        elif isinstance(target, dict):
-            target = target.setdefault(part, {})
-        else:
-            return
-    if isinstance(target, dict):
-        target[last] = value
-    elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
-        target[int(last)] = value
+        return Reply(answer.status, b"", dict(answer.headers), stream=trickle, length=len(body))
+    if kind == "deep_json":
+        levels = int(params.get("levels", 100_000))
+        body = b'{"data":{"defectConnection":' + b"[" * levels + b"]" * levels + b"}}"
+        return Reply(200, body)
+    code = str(params.get("code", HOSTILE_CODE))
+    if params.get("distinct"):
+        code = f"{code}_{next(_serial)}"
+    status = int(params.get("status", 400))
+    return json_reply(
+        status, {"error": code, "message": str(params.get("message", HOSTILE_MESSAGE))}
+    )

@@ -164,9 +164,32 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", reply.content_type)
+        if reply.stream is not None:
+            self._send_stream(reply)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _send_stream(self, reply: Reply) -> None:
+        """Write a body as it is produced; a client hanging up ends it (ConnectionError)."""
+        assert reply.stream is not None
+        self.close_connection = True
+        chunked = reply.length is None
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(reply.length))
+        self.end_headers()
+        for piece in reply.stream():
+            if self.ctx.stopping.is_set():
+                return
+            if chunked and piece:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            elif piece:
+                self.wfile.write(piece)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
     def _reset(self) -> None:
         """Drop the connection with an RST so the client sees a connection error, not a reply."""
