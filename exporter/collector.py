@@ -23,8 +23,9 @@ from typing import Generic, TypeVar
 from exporter.cardinality import fold
 from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
+from exporter.logs import quote
 from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
-from exporter.sources import SkipCounter, Source, clean
+from exporter.sources import SkipCounter, Source
 from exporter.sources.causeflow import IncidentResult
 from exporter.sources.causely import Defect, ScopeResult, fold_bucket
 
@@ -158,6 +159,30 @@ class Collector:
         self.extra_stats: Callable[[], BridgeStats] | None = None
         self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
         self._publish(time.time(), None, ok=False)
+        self._pending: tuple[Config, list[Source]] | None = None
+        self._pending_lock = threading.Lock()
+
+    def reconfigure(self, config: Config, sources: Sequence[Source]) -> None:
+        """Use this config and these sources from the next cycle on (a reload, SIGHUP).
+
+        A source of the same name keeps its last good data, so a reload blanks nothing.
+        """
+        with self._pending_lock:
+            self._pending = (config, list(sources))
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        config, sources = pending
+        if config.collection.zero_retention != self._config.collection.zero_retention:
+            self._causely_zeros = ZeroRetention(config.collection.zero_retention)
+            self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
+        self._config = config
+        self._sources = sources
+        self._state = {s.name: self._state.get(s.name) or SourceState() for s in sources}
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -171,10 +196,11 @@ class Collector:
                 self.collect_once()
             except Exception as exc:  # a bug outside any unit: count it, keep the loop
                 self._unexpected("collector", "-", exc)
-            interval = self._config.collection.interval
+            interval = self._config.collection.interval  # a reload may have changed it
             self._stop.wait(max(0.0, started + interval - time.monotonic()))
 
     def collect_once(self) -> Snapshot:
+        self._apply_pending()
         started = time.time()
         deadline = started + self._config.collection.deadline
         tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
@@ -229,12 +255,12 @@ class Collector:
                 self._stats.error(exc.operation, exc.error)
                 exc.counted = True
             log.warning(
-                "event=collect_failed source=%s unit=%r operation=%s error=%r msg=%r",
+                "event=collect_failed source=%s unit=%s operation=%s error=%s msg=%s",
                 source,
-                clean(unit),
+                quote(unit),
                 exc.operation,
-                clean(exc.error, 64),
-                clean(exc.message, 300),
+                quote(exc.error, 64),
+                quote(exc.message, 300),
             )
             return
         # A bug, or an answer no parser expected: it must not blank the other units, and it
@@ -247,11 +273,11 @@ class Collector:
             reason = "other"
         self._errors[(source, reason)] += 1
         log.error(
-            "event=collect_error source=%s unit=%r reason=%s msg=%r",
+            "event=collect_error source=%s unit=%s reason=%s msg=%s",
             source,
-            clean(unit),
-            reason,
-            clean(str(exc), 300),
+            quote(unit),
+            quote(reason),
+            quote(str(exc), 300),
         )
         log.debug("event=collect_error_traceback source=%s", source, exc_info=exc)
 
@@ -268,7 +294,9 @@ class Collector:
             snapshot = self._build(now, duration, ok)
         except Exception as exc:
             self._render_failures += 1
-            log.error("event=render_failed reason=%s msg=%r", type(exc).__name__, clean(str(exc)))
+            log.error(
+                "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
+            )
             log.debug("event=render_failed_traceback", exc_info=exc)
             # live_until stays: renders failing for the whole window make /healthz fail.
             snapshot = replace(self._snapshot, render_failed=True)

@@ -33,7 +33,6 @@ from urllib.parse import urlsplit
 from exporter import __version__
 from exporter.basicauth import AuthResult, BasicAuthChecker, parse_basic_authorization
 from exporter.collector import Snapshot
-from exporter.configfile import brief
 from exporter.httpconn import (
     ConnectionLimits,
     ConnectionTable,
@@ -43,6 +42,7 @@ from exporter.httpconn import (
     canned_response,
     read_head,
 )
+from exporter.logs import quote
 from exporter.metrics import CONTENT_TYPE
 from exporter.webconfig import WebConfig
 
@@ -318,9 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
-        # The request line is the client's bytes: quoted, escaped and cut short.
+        # The request line is bytes a client chose: quoted and escaped, never logged raw.
         log.debug(
-            "event=http_request client=%s request=%s", self.client_address[0], brief(format % args)
+            "event=http_request client=%s request=%s", self.client_address[0], quote(format % args)
         )
 
     def do_GET(self) -> None:

@@ -11,6 +11,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
+from exporter.logs import quote
+
 from . import causeflow, graphql, hostile, hostile_nodes
 from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
@@ -94,7 +96,12 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
         return early
     fault = ctx.faults.take(RequestInfo(call.target, call.operation, call.has_cursor))
     if fault is not None:
-        log.debug("fault %s on %s %s", fault.kind, call.target, call.operation)
+        log.debug(
+            "event=fault kind=%s target=%s operation=%s",
+            quote(fault.kind),
+            quote(call.target),
+            quote(call.operation),
+        )
     page_fault = None
     if fault is not None and fault.kind in NODE_KINDS:
         reply = _answer(ctx, call, None)
@@ -192,7 +199,7 @@ def _token(ctx: SimContext, payload: dict[str, Any]) -> Reply:
         return error_reply("auth", 401, "unauthorized", "Invalid credentials")
     now = time.time()
     issued = ctx.tokens.issue(config.token_ttl, now, revoke_others=config.revoke_on_issue)
-    log.debug("issued token valid for %.0f s", config.token_ttl)
+    log.debug("event=token_issued expires_in=%.0f", config.token_ttl)
     return json_reply(
         200,
         {

@@ -12,6 +12,7 @@ from typing import Any
 from exporter.cardinality import OTHER, fold
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
+from exporter.logs import quote
 from exporter.pagination import Page, relay_page, walk
 from exporter.sources import (
     MAX_LABEL_CHARS,
@@ -323,8 +324,8 @@ class CauselySource:
             self.skips.add("defectConnection", reason, count)
         if skipped:
             log.warning(
-                "event=defects_skipped scope=%r skipped=%d reasons=%s",
-                scope.name,
+                "event=defects_skipped scope=%s skipped=%d reasons=%s",
+                quote(scope.name),
                 sum(skipped.values()),
                 ",".join(sorted(skipped)),
             )
@@ -344,7 +345,7 @@ class CauselySource:
                 )
                 continue
             if name in found:
-                log.warning("event=duplicate_scope_name scope=%r kept=first", name)
+                log.warning("event=duplicate_scope_name scope=%s kept=first", quote(name))
                 continue
             filters = scope_filters(node.get("scopes"))
             if filters is None:
