@@ -25,7 +25,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
@@ -473,6 +473,10 @@ class ExporterServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def set_interval(self, interval: float) -> None:
+        """The collection interval readiness judges staleness by (a reload may change it)."""
+        self._server.settings = replace(self._server.settings, interval=interval)
 
     def set_web_config(self, web: WebConfig) -> None:
         """Use `web` (TLS context, users, headers) for connections and requests from now on.

@@ -28,6 +28,7 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "huge_body": _ALL,
     "endless_body": _ALL,
     "trickle_body": _ALL,
+    "trickle_head": _ALL,
     "deep_json": _ALL,
     "hostile_error": _ALL,
     "graphql_errors": frozenset({"graphql"}),
