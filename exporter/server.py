@@ -365,7 +365,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == settings.telemetry_path:
             self._metrics(head)
         elif path == "/healthz":
-            self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
+            live, reason = self._liveness()
+            self._send(
+                200 if live else 503, reason.encode() + b"\n", "text/plain; charset=utf-8", head
+            )
         elif path == "/readyz":
             ready, reason = self._readiness()
             self._send(
@@ -397,6 +400,17 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             self._send(200, snapshot.body, CONTENT_TYPE, head, extra={"Vary": "Accept-Encoding"})
+
+    def _liveness(self) -> tuple[bool, str]:
+        """Down once no cycle has published a snapshot within the collector's own bound."""
+        snapshot = self.server.snapshot()
+        overdue = time.monotonic() - snapshot.live_until
+        if overdue > 0:
+            age = time.time() - snapshot.created_at
+            return False, f"not live: the collector published nothing for {age:.0f}s (stuck)"
+        if snapshot.render_failed:
+            return True, "ok; the last render failed, serving the previous metrics"
+        return True, "ok"
 
     def _readiness(self) -> tuple[bool, str]:
         snapshot = self.server.snapshot()
