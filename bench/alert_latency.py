@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -80,6 +81,8 @@ def run(interval: float, scrape_interval: float, runs: int) -> dict[str, Any]:
             )
             scope = next(iter(requests.get(sim + "/_sim/truth", timeout=30).json()["scopes"]))
             for _ in range(runs):
+                # A random phase against the collection cycle, as a real root cause has.
+                time.sleep(random.uniform(0, interval))
                 response = requests.post(
                     sim + "/_sim/defects",
                     json={"scope": scope, "severity": "Critical", "name": "Congested"},
