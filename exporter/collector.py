@@ -128,6 +128,30 @@ class Collector:
         self.view_hooks: list[Callable[[View], None]] = []
         self.extra_stats: Callable[[], BridgeStats] | None = None
         self._snapshot = self._build(time.time(), None, ok=False)
+        self._pending: tuple[Config, list[Source]] | None = None
+        self._pending_lock = threading.Lock()
+
+    def reconfigure(self, config: Config, sources: Sequence[Source]) -> None:
+        """Use this config and these sources from the next cycle on (a reload, SIGHUP).
+
+        A source of the same name keeps its last good data, so a reload blanks nothing.
+        """
+        with self._pending_lock:
+            self._pending = (config, list(sources))
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        config, sources = pending
+        if config.collection.zero_retention != self._config.collection.zero_retention:
+            self._causely_zeros = ZeroRetention(config.collection.zero_retention)
+            self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
+        self._config = config
+        self._sources = sources
+        self._state = {s.name: self._state.get(s.name) or SourceState() for s in sources}
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -135,13 +159,14 @@ class Collector:
 
     def run(self) -> None:
         """Collect now, then every interval, until stop is set."""
-        interval = self._config.collection.interval
         while not self._stop.is_set():
             started = time.monotonic()
             self.collect_once()
+            interval = self._config.collection.interval  # a reload may have changed it
             self._stop.wait(max(0.0, started + interval - time.monotonic()))
 
     def collect_once(self) -> Snapshot:
+        self._apply_pending()
         started = time.time()
         deadline = started + self._config.collection.deadline
         tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []

@@ -19,6 +19,7 @@ from exporter.config import (
     _read_secret_file,
     _Section,
 )
+from exporter.configfile import brief
 
 DEFAULT_ENTITY_LABELS = (("k8s.cluster.name", "cluster"), ("k8s.namespace.name", "namespace"))
 DEFAULT_PORTAL_URL = "https://portal.causely.app"
@@ -86,9 +87,9 @@ class AlertmanagerConfig:
 
 def check_label_name(name: object, field_name: str, taken: frozenset[str]) -> str:
     if not isinstance(name, str) or not LABEL_NAME.match(name) or name.startswith("__"):
-        raise ConfigError(f"{field_name}: {name!r} is not a valid Prometheus label name")
+        raise ConfigError(f"{field_name}: {brief(name)} is not a valid Prometheus label name")
     if name in taken:
-        raise ConfigError(f"{field_name}: label {name!r} is already used by the exporter")
+        raise ConfigError(f"{field_name}: label {brief(name)} is already used by the exporter")
     return name
 
 
@@ -123,7 +124,8 @@ def _map(
     for source, target in raw.items():
         if source not in allowed:
             raise ConfigError(
-                f"{s.name(key)}: unknown severity {source!r}, expected one of " + ", ".join(allowed)
+                f"{s.name(key)}: unknown severity {brief(source)}, expected one of "
+                + ", ".join(allowed)
             )
         if not isinstance(target, str) or not target or len(target) > 64:
             raise ConfigError(f"{s.name(key)}.{source}: expected a short non-empty string")

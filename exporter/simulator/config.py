@@ -26,6 +26,10 @@ class SimulatorConfig:
     cursor_ttl: float = 600.0
     # How long news of a 429 may take to reach a client's other connections; see faults.py.
     rate_limit_grace: float = 0.1
+    # Token faults of real auth servers: a token that dies after this many API requests
+    # (0: never), and issuing a token revoking every token issued before it.
+    token_max_uses: int = 0
+    revoke_on_issue: bool = False
 
     def __post_init__(self) -> None:
         # Fail at construction rather than with an odd HTTP answer much later.
@@ -39,5 +43,7 @@ class SimulatorConfig:
             raise ValueError(f"causeflow_list_key must be one of {CAUSEFLOW_LIST_KEYS}")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.token_max_uses < 0:
+            raise ValueError("token_max_uses must not be negative")
         if self.latency < 0 or self.churn_interval < 0 or self.rate_limit_grace < 0:
             raise ValueError("latency, churn_interval and rate_limit_grace must not be negative")

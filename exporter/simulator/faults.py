@@ -22,6 +22,14 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "reset": _ALL,
     "malformed_json": _ALL,
     "unauthorized": _ALL,
+    # Hostile answers (see hostile.py): bodies that are huge, endless, trickled, nested
+    # without end, or error codes no label should carry.
+    "huge_body": _ALL,
+    "endless_body": _ALL,
+    "trickle_body": _ALL,
+    "trickle_head": _ALL,
+    "deep_json": _ALL,
+    "hostile_error": _ALL,
     "graphql_errors": frozenset({"graphql"}),
     "non_advancing_cursor": frozenset({"graphql", "causeflow"}),
     "duplicate_node": frozenset({"graphql", "causeflow"}),
