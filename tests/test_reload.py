@@ -50,10 +50,12 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     assert abs(started - time.time()) < 60
     assert scopes_up(exporter) == set(names[:2])
 
-    path.write_text(config_text(names[2:3]))
+    assert metrics["causely_exporter_collection_interval_seconds"][()] == 1
+    path.write_text(config_text(names[2:3], interval="2s"))
     exporter.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: scopes_up(exporter) == {names[2]}, "new scope list", exporter.logs)
     metrics = exporter.metrics()
+    assert metrics["causely_exporter_collection_interval_seconds"][()] == 2
     assert metrics[RELOAD_OK][()] == 1 and metrics[RELOAD_TIME][()] > started
     reloaded = metrics[RELOAD_TIME][()]
 
@@ -73,6 +75,7 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     # Fixed again: the next SIGHUP succeeds.
     path.write_text(config_text(names[:1]))
     exporter.proc.send_signal(signal.SIGHUP)
+    exporter.wait_ready()
     wait_for(lambda: exporter.metrics()[RELOAD_OK][()] == 1, "good reload", exporter.logs)
     wait_for(lambda: scopes_up(exporter) == {names[0]}, "scope list", exporter.logs)
     assert exporter.stop(signal.SIGTERM) < 5

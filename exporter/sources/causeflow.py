@@ -12,7 +12,7 @@ from typing import Any
 from exporter.config import CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
-from exporter.sources import AlertSelection, Best, text, top_k
+from exporter.sources import AlertSelection, Best, SkipCounter, is_clean_id, node_key, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,13 @@ def incident_order(incident: Incident) -> tuple[object, ...]:
     )
 
 
+def incident_id_of(item: Mapping[str, Any]) -> object:
+    return item.get("incidentId", item.get("id"))
+
+
 def parse_incident(item: Mapping[str, Any]) -> Incident | None:
-    incident_id = item.get("incidentId", item.get("id"))
-    if not isinstance(incident_id, str) or not incident_id:
+    incident_id = incident_id_of(item)
+    if not isinstance(incident_id, str) or not is_clean_id(incident_id):
         return None
     return Incident(
         id=incident_id,
@@ -96,12 +100,17 @@ class CauseFlowSource:
     name = "causeflow"
 
     def __init__(
-        self, config: CauseFlowConfig, client: ApiClient, alerts: AlertSelection | None = None
+        self,
+        config: CauseFlowConfig,
+        client: ApiClient,
+        alerts: AlertSelection | None = None,
+        skips: SkipCounter | None = None,
     ) -> None:
         self._config = config
         self._client = client
         self._alerts = alerts or AlertSelection()
         self._url = f"{config.base_url}/incidents"
+        self.skips = skips or SkipCounter()
 
     def plan(self, deadline: float) -> list[str]:
         return [UNIT]
@@ -119,7 +128,14 @@ class CauseFlowSource:
             for item in items:
                 read += 1
                 incident = parse_incident(item)
-                if incident is None or not self._wanted(incident):
+                if incident is None:
+                    incident_id = incident_id_of(item)
+                    reason = "missing_id" if incident_id in (None, "") else "invalid_id"
+                    if not isinstance(incident_id, str | None):
+                        reason = "wrong_type"
+                    self.skips.add(OPERATION, reason)
+                    continue
+                if not self._wanted(incident):
                     continue
                 counts[(incident.severity, incident.status, incident.source)] += 1
                 if incident.severity in alert_severities and incident.status in alert_statuses:
@@ -129,7 +145,7 @@ class CauseFlowSource:
         pages = walk(
             OPERATION,
             partial(self._page, deadline),
-            key=lambda item: item.get("incidentId", item.get("id")),
+            key=lambda item: node_key(incident_id_of(item)),
             max_restarts=self._config.max_restarts,
             on_page=lambda page: reported.append(page.total) if page.total is not None else None,
         )
