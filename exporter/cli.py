@@ -23,6 +23,7 @@ from exporter.server import ExporterServer, ServerSettings, parse_listen_address
 from exporter.sources import Source
 from exporter.sources.causeflow import CauseFlowSource
 from exporter.sources.causely import CauselySource
+from exporter.sources.causely_parts import CauselyPartsSource
 from exporter.webconfig import WebConfig, load_web_config
 
 log = logging.getLogger("exporter")
@@ -131,6 +132,7 @@ def _secrets_of(config: Config) -> list[str]:
 
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     sources: list[Source] = []
+    parts: Source | None = None
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
@@ -153,7 +155,11 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
         )
-        sources.append(CauselySource(config.causely, api_client))
+        causely = CauselySource(config.causely, api_client)
+        sources.append(causely)
+        if config.causely.parts.health or config.causely.parts.slos:
+            # Planned after the defects (it reuses their scope list) and run after them.
+            parts = CauselyPartsSource(config.causely, api_client, causely)
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
@@ -165,6 +171,8 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             base_url=config.causeflow.base_url,
         )
         sources.append(CauseFlowSource(config.causeflow, client))
+    if parts is not None:
+        sources.append(parts)
     return sources
 
 

@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from exporter import __version__
 from exporter.http import StatsSnapshot
+from exporter.metrics_health import PartsView, ResolveView, parts_families, resolve_families
 from exporter.sources.causeflow import Incident
 from exporter.sources.causely import Defect
 
@@ -50,6 +51,8 @@ class View:
     last_success: float | None = None
     duration: float | None = None
     version: str = field(default=__version__)
+    parts: PartsView | None = None  # service health and SLOs
+    resolve: ResolveView | None = None  # time to resolve
 
 
 def _causely_families(view: CauselyView) -> Iterator[Metric]:
@@ -204,6 +207,10 @@ class _ViewCollector:
             yield from _causely_families(self._view.causely)
         if self._view.causeflow is not None:
             yield from _causeflow_families(self._view.causeflow)
+        if self._view.parts is not None:
+            yield from parts_families(self._view.parts)
+        if self._view.resolve is not None:
+            yield from resolve_families(self._view.resolve)
         yield from _self_families(self._view)
 
 

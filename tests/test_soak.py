@@ -86,6 +86,7 @@ FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "missing_fields": ("graphql", "causeflow"),
     "expired_cursor": ("causeflow",),
     "wrong_count": ("causeflow",),
+    "wrong_types": ("graphql",),
 }
 
 

@@ -28,11 +28,20 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "missing_fields": frozenset({"graphql", "causeflow"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
+    # Fields of the wrong JSON type (a number for a string, a string for a count).
+    "wrong_types": frozenset({"graphql"}),
 }
 KINDS = tuple(KIND_TARGETS)
 # Kinds that change the body of an otherwise normal answer (the API handlers apply them).
 PAGE_KINDS = frozenset(
-    {"non_advancing_cursor", "duplicate_node", "missing_fields", "expired_cursor", "wrong_count"}
+    {
+        "non_advancing_cursor",
+        "duplicate_node",
+        "missing_fields",
+        "expired_cursor",
+        "wrong_count",
+        "wrong_types",
+    }
 )
 # Kinds that only make sense on a request continuing a pagination run.
 # non_advancing_cursor too: "endCursor equals the request's cursor" needs one to equal.

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from exporter.config import CauseFlowConfig
+from exporter.config import CAUSEFLOW_OPEN_STATUSES, CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
-from exporter.sources import text, top_k
+from exporter.resolve_times import ActiveSet
+from exporter.sources import parse_time, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class IncidentResult:
     incidents: tuple[Incident, ...]  # capped, most severe first
     dropped: int
     total: int
+    # Open incidents' ids, createdAt and severities, for time to resolve (None when off).
+    active: ActiveSet | None = None
 
 
 def incident_order(incident: Incident) -> tuple[object, ...]:
@@ -103,6 +106,7 @@ class CauseFlowSource:
         counts: Counter[tuple[str, str, str]] = Counter()
         reported: list[int] = []
         read = 0
+        active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
             nonlocal read
@@ -112,6 +116,8 @@ class CauseFlowSource:
                 if incident is None or not self._wanted(incident):
                     continue
                 counts[(incident.severity, incident.status, incident.source)] += 1
+                if active is not None and incident.status in CAUSEFLOW_OPEN_STATUSES:
+                    active.add(incident.id, parse_time(incident.created_at), incident.severity)
                 yield incident
 
         pages = walk(
@@ -130,7 +136,14 @@ class CauseFlowSource:
                 read,
             )
         total = sum(counts.values())
-        return IncidentResult(dict(counts), tuple(kept), total - len(kept), total)
+        return IncidentResult(dict(counts), tuple(kept), total - len(kept), total, active)
+
+    def _tracks_resolves(self) -> bool:
+        """An incident gone from the list has left the open statuses only when the list holds
+        every open status; with a narrower status filter, time to resolve is not tracked."""
+        statuses = self._config.statuses
+        wanted = not statuses or set(CAUSEFLOW_OPEN_STATUSES) <= set(statuses)
+        return self._config.time_to_resolve and wanted
 
     def _wanted(self, incident: Incident) -> bool:
         # The server filters too, but whether it takes several values is not documented.

@@ -12,6 +12,7 @@ from typing import Any
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, relay_page, walk
+from exporter.resolve_times import ActiveSet
 from exporter.sources import parse_time, text, top_k
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class ScopeResult:
     defects: tuple[Defect, ...]  # capped, most severe first
     dropped: int
     total: int = field(default=0)
+    # Every active defect's id, start and severity, for time to resolve (None when off).
+    active: ActiveSet | None = None
 
 
 def defect_order(defect: Defect) -> tuple[object, ...]:
@@ -129,6 +132,7 @@ class CauselySource:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
+        self._planned_for: float | None = None
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -136,24 +140,36 @@ class CauselySource:
         else:
             scopes = self._resolve_scopes(deadline)
         self._scopes = {scope.name: scope for scope in scopes}
+        self._planned_for = deadline
         return list(self._scopes)
+
+    def planned_scopes(self, deadline: float) -> Mapping[str, Scope]:
+        """This cycle's scopes, for the queries that share the plan (health, SLOs)."""
+        if self._planned_for != deadline:
+            error = ApiError("getUserScopes", "not_planned", "the scope list failed this cycle")
+            error.counted = True  # the scope lookup counted its own failure
+            raise error
+        return dict(self._scopes)
 
     def collect(self, unit: str, deadline: float) -> ScopeResult:
         scope = self._scopes[unit]
         if scope.missing:
             raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
         counts: Counter[tuple[str, str, str]] = Counter()
+        active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
             for defect in defects:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                if active is not None:
+                    active.add(defect.id, defect.start_time, defect.severity)
                 yield defect
 
         kept = top_k(
             counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
         )
         total = sum(counts.values())
-        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total)
+        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total, active)
 
     def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
         defect_filter: dict[str, Any] = {
