@@ -26,6 +26,8 @@ class SimulatorConfig:
     cursor_ttl: float = 600.0
     # How long news of a 429 may take to reach a client's other connections; see faults.py.
     rate_limit_grace: float = 0.1
+    # Operations answered as an older server does: "Cannot query field" (e.g. sloConnection).
+    unsupported_operations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Fail at construction rather than with an odd HTTP answer much later.

@@ -59,6 +59,9 @@ def handle(
         if variables.get("last") is not None or variables.get("before") is not None:
             raise GraphQLError("the simulator pages forward only (first/after)")
         data: dict[str, Any] | list[dict[str, Any]]
+        if operation in config.unsupported_operations:
+            # An older server whose schema lacks the field.
+            raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
         if operation == "getUserScopes":
             data = _user_scopes(world, config, variables, page_fault)
         elif operation == "defectConnection":

@@ -139,9 +139,9 @@ class Simulator:
         """Ground truth of entityTypeCounts: (entity type, health severity) -> entities."""
         return self._ctx.world.entity_truth(scope, frozenset(entity_types))
 
-    def slo_states(self, scope: str) -> dict[str, tuple[str, str]]:
-        """Ground truth of sloConnection: SLO id -> (name, state)."""
-        return self._ctx.world.slo_truth(scope)
+    def slo_states(self, scope: str, namespace: str | None = None) -> dict[str, tuple[str, str]]:
+        """Ground truth of sloConnection: SLO id -> (name, state), optionally of one namespace."""
+        return self._ctx.world.slo_truth(scope, namespace)
 
     def incidents(self, status: list[str] | None = None) -> list[SimIncident]:
         return self._ctx.world.incidents(status)

@@ -39,10 +39,11 @@ class DefectStore:
         self.entities = EntityIndex()
 
     def load(self, defects: Iterable[SimDefect]) -> None:
+        defects = list(defects)
         for defect in defects:
             self._by_id[defect.id] = defect
             self._bucket(defect).append(defect.id)
-            self.entities.change(defect, 1 if defect.active else 0)
+        self.entities.load(defects)
         for ids in self._buckets.values():
             ids.sort()
 

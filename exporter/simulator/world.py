@@ -168,13 +168,15 @@ class World:
                 counts[row] = counts.get(row, 0) + 1
         return counts
 
-    def slo_truth(self, scope: str) -> dict[str, tuple[str, str]]:
+    def slo_truth(self, scope: str, namespace: str | None = None) -> dict[str, tuple[str, str]]:
         """SLO id -> (name, state), by brute force over every defect."""
         entries = self.scope(scope).entries()
         with self._lock:
             active = [d for d in self._defects.all() if d.active]
         result = {}
         for slo in self._slos:
+            if namespace not in (None, slo.service[0]):
+                continue
             if scope_matches(slo.service[0], entries):
                 on_service = [d.severity for d in active if defect_entity(d) == slo.service]
                 result[slo.id] = (slo.name, slo_state(entity_severity(on_service)))
