@@ -171,15 +171,18 @@ class World:
     def slo_truth(self, scope: str, namespace: str | None = None) -> dict[str, tuple[str, str]]:
         """SLO id -> (name, state), by brute force over every defect."""
         entries = self.scope(scope).entries()
+        on_entity: dict[tuple[str, str, str], list[str]] = {}
         with self._lock:
-            active = [d for d in self._defects.all() if d.active]
+            for defect in self._defects.all():
+                if defect.active and defect.entity_type == "Service":
+                    on_entity.setdefault(defect_entity(defect), []).append(defect.severity)
         result = {}
         for slo in self._slos:
             if namespace not in (None, slo.service[0]):
                 continue
             if scope_matches(slo.service[0], entries):
-                on_service = [d.severity for d in active if defect_entity(d) == slo.service]
-                result[slo.id] = (slo.name, slo_state(entity_severity(on_service)))
+                severities = on_entity.get(slo.service, [])
+                result[slo.id] = (slo.name, slo_state(entity_severity(severities)))
         return result
 
     # --- incidents ------------------------------------------------------------------------
