@@ -37,6 +37,8 @@ REQUIRED_ALERTS = {
     "CauselyScopeFailing",
     "CauseFlowCriticalIncidentOpen",
     "CauseFlowDown",
+    "CauselySloViolated",
+    "CauselySloAtRisk",
 }
 DEFECT_LABELS = {"scope", "defect_id", "defect_name", "entity_name", "entity_type"}
 # Labels the rules add to or keep from the contract's labels.
@@ -159,6 +161,9 @@ def test_severity_of_key_alerts() -> None:
     a = alerts()
     assert a["CauselyCriticalRootCause"]["labels"]["severity"] == "critical"
     assert a["CauseFlowCriticalIncidentOpen"]["labels"]["severity"] == "critical"
+    assert a["CauselySloViolated"]["labels"]["severity"] == "critical"
+    assert a["CauselySloAtRisk"]["labels"]["severity"] == "warning"
+    assert duration_seconds(a["CauselySloAtRisk"]["for"]) >= 600  # at risk for a while
 
 
 def test_critical_root_cause_fires_within_a_minute() -> None:
