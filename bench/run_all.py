@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import collection, scrape
+from bench import collection, scrape, server_hostile
 
 
 def main() -> int:
@@ -19,6 +19,7 @@ def main() -> int:
     collection.report(raw)
     scraped = scrape.run(connections=16, duration=10)
     scrape.report(scraped)
+    server_hostile.report(server_hostile.run())
     return 0
 
 

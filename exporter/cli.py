@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
 from exporter import __version__
 from exporter.auth import CauselyAuth, StaticBearer
+from exporter.bridge.notifier import Notifier
 from exporter.collector import Collector
-from exporter.config import Config, ConfigError, Secret, build_config, load_config
+from exporter.config import (
+    Config,
+    ConfigError,
+    Secret,
+    build_config,
+    error_lines,
+    load_config,
+    missing_credentials,
+)
+from exporter.configfile import brief
+from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
 from exporter.http import ApiClient, ApiStats, RateLimitGate
+from exporter.httpconn import ConnectionLimits
+from exporter.logs import setup_logging
+from exporter.reload import Reloader, WithReloadState
 from exporter.server import ExporterServer, ServerSettings, parse_listen_address
-from exporter.sources import Source
+from exporter.sources import AlertSelection, Source
 from exporter.sources.causeflow import CauseFlowSource
 from exporter.sources.causely import CauselySource
 from exporter.sources.causely_parts import CauselyPartsSource
@@ -30,19 +42,21 @@ log = logging.getLogger("exporter")
 
 DEFAULT_LISTEN_ADDRESS = ":9863"
 DEFAULT_TELEMETRY_PATH = "/metrics"
-LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-}
 SHUTDOWN_GRACE_SECONDS = 4.0
 EXIT_BAD_CONFIG = 2
+DEMO_INTERVAL = "15s"
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..100000, got {text[:40]!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="causely-exporter",
+        prog=PROGRAM,
+        formatter_class=HelpFormatter,
         description="Prometheus exporter for Causely root causes and CauseFlow incidents.",
         epilog="Run 'causely-exporter simulate --help' for the built-in API simulator.",
     )
@@ -57,14 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="listen_address",
         default=DEFAULT_LISTEN_ADDRESS,
         metavar="HOST:PORT",
-        help=f"address to serve on (default {DEFAULT_LISTEN_ADDRESS})",
+        help="address to serve on",
     )
     parser.add_argument(
         "--web.telemetry-path",
         dest="telemetry_path",
         default=DEFAULT_TELEMETRY_PATH,
         metavar="PATH",
-        help=f"path of the metrics (default {DEFAULT_TELEMETRY_PATH})",
+        help="path of the metrics",
     )
     parser.add_argument(
         "--web.config.file",
@@ -72,10 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="TLS and basic auth, in the exporter-toolkit web config format",
     )
-    parser.add_argument("--log.level", dest="log_level", choices=list(LOG_LEVELS), default="info")
     parser.add_argument(
-        "--log.format", dest="log_format", choices=["logfmt", "json"], default="logfmt"
+        "--web.max-connections",
+        dest="max_connections",
+        type=_positive_int,
+        default=ConnectionLimits.max_connections,
+        metavar="N",
+        help="connections served at once; idle and slow ones give way to new ones "
+        f"(default {ConnectionLimits.max_connections})",
     )
+    add_log_flags(parser)
     parser.add_argument(
         "--once",
         action="store_true",
@@ -87,52 +107,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run the built-in API simulator on loopback and export from it",
+        help="run the built-in API simulator on loopback and export from it, collecting every "
+        f"{DEMO_INTERVAL}",
     )
     parser.add_argument("--version", action="version", version=f"causely-exporter {__version__}")
     return parser
 
 
-class _RedactingFormatter(logging.Formatter):
-    def __init__(self, json_format: bool, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self._json = json_format
-        self._secrets = [s for s in secrets if len(s) >= 4]
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.exc_info:
-            message += " " + self.formatException(record.exc_info).replace("\n", " | ")
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        timestamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        timestamp += f".{int(record.msecs):03d}Z"
-        level = record.levelname.lower().replace("warning", "warn")
-        if self._json:
-            return json.dumps(
-                {"ts": timestamp, "level": level, "logger": record.name, "msg": message}
-            )
-        return f"ts={timestamp} level={level} logger={record.name} {message}"
-
-
-def setup_logging(level: str, log_format: str, secrets: Sequence[str] = ()) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(log_format == "json", secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(LOG_LEVELS[level])
-    # urllib3 logs full URLs at debug; ours are free of secrets, but keep its noise out.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-
-
 def _secrets_of(config: Config) -> list[str]:
     found = [config.causely.client_secret, config.causeflow.token]
+    if config.alertmanager is not None:
+        found += [config.alertmanager.password, config.alertmanager.bearer_token]
     return [s.reveal() for s in found if isinstance(s, Secret)]
+
+
+def _alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
+    """What the bridge needs the sources to keep beyond their series caps (nothing if off)."""
+    bridge = config.alertmanager
+    if bridge is None:
+        return AlertSelection(), AlertSelection()
+    causely = AlertSelection(bridge.causely_severities, (), bridge.max_alerts)
+    causeflow = AlertSelection(
+        bridge.causeflow_severities, bridge.causeflow_statuses, bridge.max_alerts
+    )
+    return causely, causeflow
 
 
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     sources: list[Source] = []
     parts: Source | None = None
+    causely_alerts, causeflow_alerts = _alert_selections(config)
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
@@ -155,7 +159,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
         )
-        causely = CauselySource(config.causely, api_client)
+        causely = CauselySource(config.causely, api_client, causely_alerts)
         sources.append(causely)
         if config.causely.parts.health or config.causely.parts.slos:
             # Planned after the defects (it reuses their scope list) and run after them.
@@ -170,7 +174,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=2,
             base_url=config.causeflow.base_url,
         )
-        sources.append(CauseFlowSource(config.causeflow, client))
+        sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
     if parts is not None:
         sources.append(parts)
     return sources
@@ -190,18 +194,44 @@ def _demo_config(args: argparse.Namespace) -> tuple[Config, Any]:
         "CAUSEFLOW_TOKEN": sim_config.causeflow_token,
         "CAUSEFLOW_BASE_URL": simulator.causeflow_url,
     }
-    raw = {
+    raw: dict[str, dict[str, Any]] = {
         "causely": {"scopes": "discover"},
         "causeflow": {"enabled": True},
-        "collection": {"interval": "15s"},
+        "collection": {"interval": DEMO_INTERVAL},
     }
-    log.info("event=demo_started simulator=%s", simulator.url)
+    log.info(
+        "event=demo_started simulator=%s interval=%s", simulator.url, raw["collection"]["interval"]
+    )
     return build_config(raw, env), simulator
 
 
 def _fail(message: str, code: int = EXIT_BAD_CONFIG) -> int:
     print(f"causely-exporter: {message}", file=sys.stderr)
     return code
+
+
+def _web_and_config(args: argparse.Namespace, *, check: bool) -> tuple[WebConfig, Config]:
+    """Both files, validated together: a ConfigError lists every error of both."""
+    errors: list[str] = []
+    web = WebConfig()
+    if args.web_config_file:
+        try:
+            web = load_web_config(args.web_config_file)
+        except ConfigError as exc:
+            errors.extend(str(exc).splitlines())
+    config: Config | None = None
+    try:
+        config = load_config(args.config_file, require_credentials=not check)
+    except ConfigError as exc:
+        errors.extend(str(exc).splitlines())
+    if errors or config is None:
+        raise ConfigError(error_lines(errors))
+    return web, config
+
+
+def _check_telemetry_path(path: str) -> None:
+    if not path.startswith("/") or path in ("/", "/healthz", "/readyz"):
+        raise ConfigError(f"web.telemetry-path: must be a free path, got {brief(path)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,37 +244,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_level, args.log_format)
     try:
         host, port = parse_listen_address(args.listen_address)
-        if not args.telemetry_path.startswith("/") or args.telemetry_path in (
-            "/",
-            "/healthz",
-            "/readyz",
-        ):
-            raise ConfigError(
-                f"web.telemetry-path: must be a free path, got {args.telemetry_path!r}"
-            )
-        web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
-        simulator = None
-        if args.demo:
-            config, simulator = _demo_config(args)
-        else:
-            config = load_config(args.config_file)
     except ValueError as exc:
         return _fail(f"web.listen-address: {exc}")
+    simulator = None
+    try:
+        _check_telemetry_path(args.telemetry_path)
+        if args.demo:
+            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
+            config, simulator = _demo_config(args)
+        else:
+            web, config = _web_and_config(args, check=args.check_config)
     except ConfigError as exc:
-        return _fail(str(exc))
+        for line in str(exc).splitlines():
+            print(f"{PROGRAM}: {line}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     setup_logging(args.log_level, args.log_format, _secrets_of(config))
     if args.check_config:
-        print("configuration ok")
+        if simulator is not None:
+            simulator.stop()
+        missing = missing_credentials(config)
+        if missing:
+            print("configuration ok; credentials are not set (needed to run):")
+            for line in missing:
+                print(f"  {line}")
+        else:
+            print("configuration ok")
         return 0
     try:
         return _run(
             args,
             config,
-            ServerSettings(host, port, args.telemetry_path, config.collection.interval, web),
+            ServerSettings(
+                host,
+                port,
+                args.telemetry_path,
+                config.collection.interval,
+                web,
+                ConnectionLimits(max_connections=args.max_connections),
+            ),
         )
     finally:
         if simulator is not None:
             simulator.stop()
+
+
+def _start_bridge(config: Config, collector: Collector) -> Notifier | None:
+    """The Alertmanager bridge, fed by the collector after every cycle; None when off."""
+    if config.alertmanager is None:
+        return None
+    notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
+    collector.view_hooks.append(notifier.consume)
+    collector.extra_stats = notifier.stats
+    notifier.start()
+    return notifier
+
+
+def _swap_bridge(
+    old: Notifier | None, old_config: Config, new_config: Config, collector: Collector
+) -> Notifier | None:
+    """On reload: the bridge stays as it is unless its section changed, else it is replaced."""
+    if new_config.alertmanager == old_config.alertmanager:
+        return old
+    if old is not None:
+        # One list swap: the collector's thread sees the old hooks or the new, never half.
+        collector.view_hooks = [h for h in collector.view_hooks if h != old.consume]
+        collector.extra_stats = None
+        old.stop()
+    return _start_bridge(new_config, collector)
 
 
 def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> int:
@@ -256,20 +322,49 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
         sys.stdout.buffer.write(snapshot.body)
         sys.stdout.flush()
         return 0 if snapshot.ok else 1
+    hangup = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("event=shutdown signal=%s", signal.Signals(signum).name)
         stop.set()
+        hangup.set()  # wakes the main loop now
+
+    def on_hangup(signum: int, frame: FrameType | None) -> None:
+        hangup.set()  # the main loop reloads: a signal handler must not do the work
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
+    server: ExporterServer | None = None
+    notifier: Notifier | None = None
+    running = config
+
+    def reload() -> None:
+        nonlocal notifier, running
+        if args.demo:  # the demo's config is built in, only the web config is a file
+            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
+            new = config
+        else:
+            web, new = _web_and_config(args, check=False)
+        collector.reconfigure(new, build_sources(new, stats, stop))
+        if server is not None:
+            server.set_web_config(web)
+        notifier = _swap_bridge(notifier, running, new, collector)
+        running = new
+        setup_logging(args.log_level, args.log_format, _secrets_of(new))
+        log.info(
+            "event=config_reloaded interval=%.0fs effective=next_cycle", new.collection.interval
+        )
+
+    reloader = Reloader(reload)
     try:
-        server = ExporterServer(settings, lambda: collector.snapshot)
+        server = ExporterServer(settings, WithReloadState(lambda: collector.snapshot, reloader))
     except OSError as exc:
         return _fail(
             f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}", 1
         )
     server.start()
+    notifier = _start_bridge(config, collector)
     log.info(
         "event=started version=%s address=%s path=%s interval=%.0fs pid=%d",
         __version__,
@@ -280,9 +375,13 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
     )
     worker = threading.Thread(target=collector.run, name="collector", daemon=True)
     worker.start()
-    while not stop.wait(1.0):
-        pass
+    while not stop.is_set():
+        if hangup.wait(1.0) and not stop.is_set():
+            hangup.clear()
+            reloader.reload()
     server.stop()
+    if notifier is not None:
+        notifier.stop()
     # In-flight requests end at their timeout; daemon threads do not hold the exit.
     worker.join(timeout=SHUTDOWN_GRACE_SECONDS)
     log.info("event=stopped")

@@ -8,13 +8,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Generic, TypeVar
 
 from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
-from exporter.metrics import CauseFlowView, CauselyView, View, render
+from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
 from exporter.metrics_health import PartsView, ResolveView
 from exporter.resolve_times import ResolveTracker
 from exporter.sources import Source
@@ -124,10 +124,9 @@ class Collector:
             source.name: SourceState(essential=getattr(source, "essential", True))
             for source in self._sources
         }
-        causely_ttr = config.causely.enabled and config.causely.parts.time_to_resolve
-        self._defect_clears = ResolveTracker() if causely_ttr else None
-        causeflow_ttr = config.causeflow.enabled and config.causeflow.time_to_resolve
-        self._incident_clears = ResolveTracker() if causeflow_ttr else None
+        self._defect_clears: ResolveTracker | None = None
+        self._incident_clears: ResolveTracker | None = None
+        self._set_trackers(config)
         self._causely_zeros: ZeroRetention[tuple[str, str, str, str]] = ZeroRetention(
             config.collection.zero_retention
         )
@@ -137,7 +136,53 @@ class Collector:
         self._last_success: float | None = None
         self._data_time: float | None = None
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
+        # where their own counters come from. Called inside try/except: they cannot end the loop.
+        self.view_hooks: list[Callable[[View], None]] = []
+        self.extra_stats: Callable[[], BridgeStats] | None = None
         self._snapshot = self._build(time.time(), None, ok=False)
+        self._pending: tuple[Config, list[Source]] | None = None
+        self._pending_lock = threading.Lock()
+
+    def reconfigure(self, config: Config, sources: Sequence[Source]) -> None:
+        """Use this config and these sources from the next cycle on (a reload, SIGHUP).
+
+        A source of the same name keeps its last good data, so a reload blanks nothing.
+        """
+        with self._pending_lock:
+            self._pending = (config, list(sources))
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        config, sources = pending
+        if config.collection.zero_retention != self._config.collection.zero_retention:
+            self._causely_zeros = ZeroRetention(config.collection.zero_retention)
+            self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
+        self._config = config
+        self._sources = sources
+        self._state = {
+            s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
+            for s in sources
+        }
+        self._set_trackers(config)
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+
+    def _set_trackers(self, config: Config) -> None:
+        """Time to resolve trackers as configured; one that stays on keeps its history (its
+        filter key, checked every cycle, forgets what a severity filter change hid)."""
+        causely = config.causely.enabled and config.causely.parts.time_to_resolve
+        causeflow = config.causeflow.enabled and config.causeflow.time_to_resolve
+        if not causely:
+            self._defect_clears = None
+        elif self._defect_clears is None:
+            self._defect_clears = ResolveTracker()
+        if not causeflow:
+            self._incident_clears = None
+        elif self._incident_clears is None:
+            self._incident_clears = ResolveTracker()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -145,13 +190,14 @@ class Collector:
 
     def run(self) -> None:
         """Collect now, then every interval, until stop is set."""
-        interval = self._config.collection.interval
         while not self._stop.is_set():
             started = time.monotonic()
             self.collect_once()
+            interval = self._config.collection.interval  # a reload may have changed it
             self._stop.wait(max(0.0, started + interval - time.monotonic()))
 
     def collect_once(self) -> Snapshot:
+        self._apply_pending()
         started = time.time()
         deadline = started + self._config.collection.deadline
         tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
@@ -255,8 +301,22 @@ class Collector:
             parts=self._parts_view() if "causely_parts" in self._state else None,
             resolve=self._resolve_view(),
         )
+        view = self._hand_over(view)
         exposition = render(view)
         return Snapshot(exposition.body, exposition.gzip_body, now, self._data_time, ok)
+
+    def _hand_over(self, view: View) -> View:
+        for hook in self.view_hooks:
+            try:
+                hook(view)
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=%s error=%r", hook, exc)
+        if self.extra_stats is not None:
+            try:
+                view = replace(view, bridge=self.extra_stats())
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=stats error=%r", exc)
+        return view
 
     def _causely_view(self, now: float) -> CauselyView:
         state = self._state["causely"]
@@ -264,7 +324,11 @@ class Collector:
         active: dict[tuple[str, str, str, str], int] = {}
         defects: dict[str, tuple[Defect, ...]] = {}
         dropped: dict[str, int] = {}
+        alertable: dict[str, tuple[Defect, ...]] = {}
+        alert_dropped: dict[str, int] = {}
         for result in results:
+            alertable[result.scope] = result.alertable
+            alert_dropped[result.scope] = result.alert_dropped
             for (severity, entity_type, name), count in result.counts.items():
                 active[(result.scope, severity, entity_type, name)] = count
             defects[result.scope] = result.defects
@@ -276,6 +340,9 @@ class Collector:
             active=rows,
             defects=defects,
             dropped=dropped,
+            entity_labels=tuple(label for _, label in self._config.causely.entity_labels),
+            alertable=alertable,
+            alert_dropped=alert_dropped,
         )
 
     def _causeflow_view(self, now: float) -> CauseFlowView:
@@ -288,6 +355,8 @@ class Collector:
             incidents=rows,
             info=result.incidents if result is not None else (),
             dropped=result.dropped if result is not None else 0,
+            alertable=result.alertable if result is not None else (),
+            alert_dropped=result.alert_dropped if result is not None else 0,
         )
 
     def _parts_view(self) -> PartsView:

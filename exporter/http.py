@@ -8,7 +8,6 @@ everything else fails at once. A shared gate makes a 429 seen by one thread paus
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import math
 import random
@@ -24,6 +23,8 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from exporter import __version__
+from exporter.apitext import CodeFolder, clean_message, error_code
+from exporter.body import BodyError, parse_json, read_body
 from exporter.config import HttpConfig, proxies_for
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,39 @@ USER_AGENT = f"causely-exporter/{__version__}"
 # A wall-clock reset time is honoured with this margin, so clock granularity never makes a
 # request arrive a hair before the server's reset.
 RESET_MARGIN_SECONDS = 0.05
+# An error answer is read for its code and message only; a bigger one is not worth holding.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+# While a call is being retried, one info line per call at most this often.
+RETRY_LOG_EVERY_SECONDS = 5.0
+# Codes the exporter raises itself: always their own label value, never folded into "other".
+KNOWN_CODES = frozenset(
+    {
+        "connection_error",
+        "credentials_rejected",
+        "cursor_expired",
+        "cursor_not_advancing",
+        "deadline_exceeded",
+        "graphql_error",
+        "malformed_response",
+        "rate_limited",
+        "request_error",
+        "response_too_large",
+        "scope_not_found",
+        "server_error",
+        "timeout",
+        "too_many_pages",
+        "unauthorized",
+    }
+)
 
 
 class ApiError(Exception):
     """A failed API call. `error` is a short machine code, counted and logged; never a secret."""
 
     def __init__(self, operation: str, error: str, message: str, status: int | None = None):
+        # Whoever raises it, code and message are safe for a label and a log line from here on.
+        error = error_code(error)
+        message = clean_message(message)
         super().__init__(f"{operation}: {error}: {message}")
         self.operation = operation
         self.error = error
@@ -69,11 +97,15 @@ class Stopped(Exception):
 
 
 class RequestAuth(Protocol):
-    """Adds credentials to a request and can renew them once after a 401."""
+    """Adds credentials to a request and can renew them after a 401.
+
+    `renew` gets the headers the failed request carried: credentials that were already
+    replaced by another thread are not renewed again, the request just retries with the new.
+    """
 
     def headers(self, deadline: float) -> dict[str, str]: ...
 
-    def renew(self, deadline: float) -> bool: ...
+    def renew(self, deadline: float, failed: Mapping[str, str]) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -84,10 +116,15 @@ class StatsSnapshot:
 
 
 class ApiStats:
-    """Thread-safe counters of every attempt, retry and final error, by operation."""
+    """Thread-safe counters of every attempt, retry and final error, by operation.
+
+    Error codes are label values and may come from the API: they are folded into a bounded
+    set (see apitext.CodeFolder), so a hostile API cannot add series without end.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._codes = CodeFolder(KNOWN_CODES)
         self._requests: Counter[tuple[str, str]] = Counter()
         self._retries: Counter[tuple[str, str]] = Counter()
         self._errors: Counter[tuple[str, str]] = Counter()
@@ -101,8 +138,9 @@ class ApiStats:
             self._retries[(operation, reason)] += 1
 
     def error(self, operation: str, error: str) -> None:
+        code = self._codes.fold(error)
         with self._lock:
-            self._errors[(operation, error)] += 1
+            self._errors[(operation, code)] += 1
 
     def snapshot(self) -> StatsSnapshot:
         with self._lock:
@@ -189,29 +227,28 @@ def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | 
 
 
 def error_from_body(body: bytes, status: int) -> tuple[str, str]:
-    """The (code, message) of a JSON error body such as {"error", "message"} or {"errors"}."""
+    """The (code, message) of a JSON error body such as {"error", "message"} or {"errors"}.
+
+    The code is a short `[a-z0-9_]` word and the message one clean, bounded line, whatever
+    the body holds (lone surrogates, control characters, deep nesting, wrong types).
+    """
     fallback = (f"http_{status}", f"HTTP {status}")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = parse_json(body)
+    except BodyError:
         return fallback
     if not isinstance(data, dict):
         return fallback
     code = data.get("error")
     message = data.get("message")
     if isinstance(code, str) and code:
-        return _clean(code, 64), _clean(str(message or code), 300)
+        return error_code(code), clean_message(message if isinstance(message, str) else code)
     errors = data.get("errors")
     if isinstance(errors, list) and errors:
         first = errors[0]
         text = first.get("message") if isinstance(first, dict) else first
-        return fallback[0], _clean(str(text), 300)
+        return fallback[0], clean_message(text)
     return fallback
-
-
-def _clean(text: str, limit: int) -> str:
-    """API text goes into one log line: no newlines, bounded length."""
-    return " ".join(text.split())[:limit]
 
 
 @dataclass(frozen=True)
@@ -270,12 +307,13 @@ class ApiClient:
         params: Mapping[str, str | int] | None = None,
     ) -> T:
         """One logical call: attempts, retries and the final error are all counted here."""
+        retry_log = _RetryLog(operation)
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
             stop=lambda state: self._should_stop(state, deadline),
             wait=self._wait_seconds,
             sleep=self._sleep,
-            before_sleep=lambda state: self._count_retry(operation, state),
+            before_sleep=lambda state: self._count_retry(retry_log, state),
             reraise=True,
         )
         request = _Request(operation, method, url, deadline, json_body, params)
@@ -289,28 +327,42 @@ class ApiClient:
 
     def _attempt(self, request: _Request, parse: Callable[[Any], T]) -> T:
         operation = request.operation
-        response = self._send(request)
+        response, sent_headers = self._send(request)
         if response.status_code == 401 and self._auth is not None:
             self._stats.retry(operation, "unauthorized")
-            if self._auth.renew(request.deadline):
-                response = self._send(request)
-        self._raise_for_status(operation, response)
+            response.close()  # its body is of no use; the connection is not worth saving
+            if self._auth.renew(request.deadline, sent_headers):
+                response, sent_headers = self._send(request)
+        status = response.status_code
+        ok = 200 <= status < 300
+        limit = self._config.max_response_bytes
         try:
-            document = response.json()
-        except ValueError:
-            raise ApiError(
-                operation, "malformed_response", "response body is not valid JSON"
-            ) from None
+            body = read_body(
+                response, limit if ok else min(limit, MAX_ERROR_BODY_BYTES), request.deadline
+            )
+        except BodyError as exc:
+            if not ok and exc.code == "response_too_large":
+                body = b""  # an oversized error body: the status alone must do
+            elif exc.transient:
+                raise TransientError(operation, exc.code, exc.message, status) from None
+            else:
+                raise ApiError(operation, exc.code, exc.message, status) from None
+        if not ok:
+            self._raise_for_status(operation, response, body)
+        try:
+            document = parse_json(body)
+        except BodyError as exc:
+            raise ApiError(operation, exc.code, exc.message, status) from None
         return parse(document)
 
-    def _send(self, request: _Request) -> requests.Response:
+    def _send(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
         while True:
             try:
-                response = self._send_once(request)
+                response, headers = self._send_once(request)
             except _GateClosed:
                 continue  # a 429 came in meanwhile: back to the gate, wait like everyone else
             self._stats.request(request.operation, str(response.status_code))
-            return response
+            return response, headers
 
     def _close_gate_on_429(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         if response.status_code == 429:
@@ -318,7 +370,7 @@ class ApiClient:
             if reset_at is not None:
                 self._gate.close_until(reset_at)
 
-    def _send_once(self, request: _Request) -> requests.Response:
+    def _send_once(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
         operation, deadline = request.operation, request.deadline
         if self._stop.is_set():
             raise Stopped()
@@ -339,6 +391,7 @@ class ApiClient:
                 params=request.params,
                 headers=headers,
                 timeout=timeout,
+                stream=True,  # the body is read by read_body, bounded in size and time
             )
         except requests.Timeout:
             self._stats.request(operation, "timeout")
@@ -351,13 +404,11 @@ class ApiClient:
         except requests.RequestException as exc:
             self._stats.request(operation, "connection_error")
             raise ApiError(operation, "request_error", type(exc).__name__) from None
-        return response
+        return response, headers
 
-    def _raise_for_status(self, operation: str, response: requests.Response) -> None:
+    def _raise_for_status(self, operation: str, response: requests.Response, body: bytes) -> None:
         status = response.status_code
-        if 200 <= status < 300:
-            return
-        code, message = error_from_body(response.content, status)
+        code, message = error_from_body(body, status)
         if status == 429:
             reset_at = parse_reset_time(response.headers, time.time())
             if reset_at is not None:
@@ -404,10 +455,38 @@ class ApiClient:
         if self._stop.wait(seconds):
             raise Stopped()
 
-    def _count_retry(self, operation: str, state: RetryCallState) -> None:
+    def _count_retry(self, retry_log: _RetryLog, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         reason = exc.reason if isinstance(exc, TransientError) else "other"
-        self._stats.retry(operation, reason)
-        log.debug(
-            "event=retry operation=%s reason=%s attempt=%d", operation, reason, state.attempt_number
+        self._stats.retry(retry_log.operation, reason)
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        retry_log.note(reason, state.attempt_number, wait, exc)
+
+
+class _RetryLog:
+    """Says at info level what one call is retrying, why and when, at most every few seconds.
+
+    Without it a call against an unreachable API is silent for as long as its retries last.
+    """
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self._last = -math.inf
+
+    def note(self, reason: str, attempt: int, wait: float, exc: BaseException | None) -> None:
+        now = time.monotonic()
+        level = logging.DEBUG
+        if now - self._last >= RETRY_LOG_EVERY_SECONDS:
+            self._last = now
+            level = logging.INFO
+        message = exc.message if isinstance(exc, ApiError) else ""
+        log.log(
+            level,
+            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f "
+            'msg="%s"',
+            self.operation,
+            reason,
+            attempt,
+            wait,
+            message,
         )

@@ -31,6 +31,12 @@ class CauselyView:
     active: Mapping[tuple[str, str, str, str], int]
     defects: Mapping[str, tuple[Defect, ...]]
     dropped: Mapping[str, int]
+    # Prometheus label names of causely.entity_labels, in the order of Defect.labels.
+    entity_labels: tuple[str, ...] = ()
+    # For the Alertmanager bridge: per scope, the defects it pages for, and how many
+    # its cap left out.
+    alertable: Mapping[str, tuple[Defect, ...]] = field(default_factory=dict)
+    alert_dropped: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,20 @@ class CauseFlowView:
     # (severity, status, source) -> count, zeros kept for the retention time
     incidents: Mapping[tuple[str, str, str], int]
     info: tuple[Incident, ...]
+    dropped: int
+    alertable: tuple[Incident, ...] = ()
+    alert_dropped: int = 0
+
+
+@dataclass(frozen=True)
+class BridgeStats:
+    """The Alertmanager bridge's counters, read when a cycle's exposition is rendered."""
+
+    # alertmanager (host:port) -> value
+    sent: Mapping[str, int]
+    failed: Mapping[str, int]
+    last_success: Mapping[str, float]
+    firing: int
     dropped: int
 
 
@@ -53,6 +73,7 @@ class View:
     version: str = field(default=__version__)
     parts: PartsView | None = None  # service health and SLOs
     resolve: ResolveView | None = None  # time to resolve
+    bridge: BridgeStats | None = None
 
 
 def _causely_families(view: CauselyView) -> Iterator[Metric]:
@@ -69,8 +90,17 @@ def _causely_families(view: CauselyView) -> Iterator[Metric]:
     info = GaugeMetricFamily(
         "causely_defect_info",
         "One series per active defect, capped per scope, most severe first" + CACHED,
-        labels=["scope", "defect_id", "defect_name", "entity_name", "entity_type", "severity"],
+        labels=[
+            "scope",
+            "defect_id",
+            "defect_name",
+            "entity_name",
+            "entity_type",
+            "severity",
+            *view.entity_labels,
+        ],
     )
+    width = len(view.entity_labels)
     start = GaugeMetricFamily(
         "causely_defect_start_timestamp_seconds",
         "When the active defect started (fromTime), as Unix seconds" + CACHED,
@@ -83,7 +113,10 @@ def _causely_families(view: CauselyView) -> Iterator[Metric]:
     )
     for scope, defects in sorted(view.defects.items()):
         for d in defects:
-            info.add_metric([scope, d.id, d.name, d.entity_name, d.entity_type, d.severity], 1)
+            entity = (d.labels + ("",) * width)[:width]
+            info.add_metric(
+                [scope, d.id, d.name, d.entity_name, d.entity_type, d.severity, *entity], 1
+            )
             if d.start_time is not None:
                 start.add_metric([scope, d.id], d.start_time)
             if d.service_count is not None:
@@ -198,6 +231,54 @@ def _self_families(view: View) -> Iterator[Metric]:
     yield build
 
 
+def _per_alertmanager(
+    family: CounterMetricFamily | GaugeMetricFamily, values: Mapping[str, float]
+) -> CounterMetricFamily | GaugeMetricFamily:
+    for alertmanager, value in sorted(values.items()):
+        family.add_metric([alertmanager], value)
+    return family
+
+
+def _bridge_families(stats: BridgeStats) -> Iterator[Metric]:
+    label = ["alertmanager"]
+    yield _per_alertmanager(
+        CounterMetricFamily(
+            "causely_exporter_alertmanager_notifications",
+            "Requests (batches of at most 256 alerts) the bridge posted to an Alertmanager "
+            "and it accepted.",
+            labels=label,
+        ),
+        stats.sent,
+    )
+    yield _per_alertmanager(
+        CounterMetricFamily(
+            "causely_exporter_alertmanager_notifications_failed",
+            "Requests the bridge posted to an Alertmanager that failed; not retried, the next "
+            "resend covers them.",
+            labels=label,
+        ),
+        stats.failed,
+    )
+    yield _per_alertmanager(
+        GaugeMetricFamily(
+            "causely_exporter_alertmanager_last_success_timestamp_seconds",
+            "When an Alertmanager last accepted a request from the bridge, as Unix seconds.",
+            labels=label,
+        ),
+        stats.last_success,
+    )
+    yield GaugeMetricFamily(
+        "causely_exporter_alertmanager_alerts_firing",
+        "Alerts the bridge currently sends as firing.",
+        value=stats.firing,
+    )
+    yield CounterMetricFamily(
+        "causely_exporter_alertmanager_alerts_dropped",
+        "Alerts left out by alertmanager.max_alerts, counted once per collection cycle.",
+        value=stats.dropped,
+    )
+
+
 class _ViewCollector:
     def __init__(self, view: View) -> None:
         self._view = view
@@ -212,6 +293,8 @@ class _ViewCollector:
         if self._view.resolve is not None:
             yield from resolve_families(self._view.resolve)
         yield from _self_families(self._view)
+        if self._view.bridge is not None:
+            yield from _bridge_families(self._view.bridge)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ BUILTIN_VARIABLES = {
     "__range_ms": "3600000",
 }
 
+# Metrics of the Alertmanager bridge: exported only while its `alertmanager:` config section
+# is on, so their panels have no data in a set-up without it.
+BRIDGE_METRIC_PREFIX = "causely_exporter_alertmanager_"
+
 # Series Prometheus itself creates (not part of the exporter's contract).
 PROMETHEUS_BUILTIN_METRICS = {"up"}
 # Labels every scraped series carries in addition to those in docs/metrics.md.
@@ -106,6 +110,11 @@ def dashboard_queries(scope: str = ".*", severity: str = ".*") -> list[tuple[str
     values["scope"] = _promql_string_escape(scope)
     values["severity"] = _promql_string_escape(severity)
     return [(uid, title, fill_variables(expr, values)) for uid, title, expr in raw_queries()]
+
+
+def needs_bridge(expr: str) -> bool:
+    """True when the expression reads a metric of the Alertmanager bridge."""
+    return any(name.startswith(BRIDGE_METRIC_PREFIX) for name in metric_names(expr))
 
 
 # --------------------------------------------------------------------------- contract
@@ -197,3 +206,30 @@ def selectors(expr: str) -> list[tuple[str, set[str]]]:
         }
         out.append((m.group(1), {n for n in names if n}))
     return out
+
+
+# --------------------------------------------------------------------------- HA safety
+
+_AGGREGATION_OVER_RAW = re.compile(
+    r"\b(?P<op>sum|count|avg)\s*(?:(?P<kind>by|without)\s*\((?P<labels>[^()]*)\))?\s*"
+    r"\(\s*(?:(?:rate|irate|increase|delta)\s*\(\s*)?(?P<metric>[A-Za-z_][\w]*)\b"
+)
+
+
+def replica_unsafe_aggregations(expr: str, raw_metrics: set[str]) -> list[str]:
+    """`sum` / `count` / `avg` applied straight to a metric the exporter replicas duplicate.
+
+    Two replicas export the same series with different target labels: summing them doubles
+    the value. Allowed: aggregating a `max by (...)` (one copy per series), `without (...)`
+    (keeps the target labels) and `by (...)` lists that keep `instance` (per replica).
+    """
+    text = _without_strings(expr)
+    found = []
+    for m in _AGGREGATION_OVER_RAW.finditer(text):
+        if m.group("metric") not in raw_metrics:
+            continue
+        labels = {n.strip() for n in (m.group("labels") or "").split(",")}
+        if m.group("kind") == "without" or "instance" in labels:
+            continue
+        found.append(m.group(0))
+    return found

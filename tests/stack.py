@@ -82,8 +82,12 @@ class Prometheus(Process):
             "prometheus ready", lambda: requests.get(self.url + "/-/ready", timeout=2).ok, 60, self
         )
 
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        response = requests.get(self.url + "/api/v1/query", params={"query": expr}, timeout=10)
+    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Instant query, evaluated now or at the Unix time `at`."""
+        params: dict[str, str] = {"query": expr}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        response = requests.get(self.url + "/api/v1/query", params=params, timeout=10)
         body = response.json()
         if body.get("status") != "success":
             raise AssertionError(f"query {expr!r} failed: {body}")

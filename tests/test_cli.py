@@ -154,7 +154,7 @@ def test_bad_configs_exit_2_naming_the_field(tmp_path: Path) -> None:
         "causely:\n  scopes: 3\n": "causely.scopes",
         "collection:\n  interval: often\n": "collection.interval",
         "http:\n  read_timeout: 0s\n": "http.read_timeout",
-        "causeflow:\n  enabled: true\n": "causeflow.token",
+        "causeflow:\n  enabled: true\n  page_size: 0\n": "causeflow.page_size",
         "nonsense: true\n": "nonsense: unknown key",
         "causely: [\n": "config.file",
     }

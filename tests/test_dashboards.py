@@ -202,6 +202,18 @@ def test_root_causes_table() -> None:
     assert {t["id"] for t in p["transformations"]} >= {"merge", "organize"}
     overrides = {o["matcher"]["options"]: o["properties"] for o in p["fieldConfig"]["overrides"]}
     props = {name: {q["id"]: q["value"] for q in ps} for name, ps in overrides.items()}
+    # Where the entity lives (causely.entity_labels): the columns of the team that owns it.
+    organize = next(t for t in p["transformations"] if t["id"] == "organize")["options"]
+    assert organize["renameByName"]["cluster"] == "Cluster"
+    assert organize["renameByName"]["namespace"] == "Namespace"
+    assert {"cluster", "namespace"} <= set(organize["indexByName"])
+    info = [
+        m.group(1)
+        for t in p["targets"]
+        if (m := re.fullmatch(r"max by \(([^)]*)\) \(causely_defect_info\{[^}]*\}\)", t["expr"]))
+    ]
+    assert len(info) == 1, "no max by (...) (causely_defect_info) query in the table"
+    assert {"cluster", "namespace"} <= {g.strip() for g in info[0].split(",")}
     assert props["Age"]["unit"] == "s"
     assert props["Started"]["unit"] == "dateTimeAsIso"
     urls = [link["url"] for ps in props.values() for link in ps.get("links", [])]
@@ -291,9 +303,51 @@ def test_health_dashboard_panels() -> None:
     assert any(e.startswith("3 * causely_exporter_collection_interval_seconds") for e in ts_exprs)
     req = panel(d, "API requests by operation and code")
     assert req["fieldConfig"]["defaults"]["unit"] == "reqps"
-    assert "sum by (operation, code)" in req["targets"][0]["expr"]
+    assert "max by (operation, code)" in req["targets"][0]["expr"]
     assert "by (operation, reason)" in panel(d, "Retries by reason")["targets"][0]["expr"]
     assert "by (operation, error)" in panel(d, "API errors by error")["targets"][0]["expr"]
+
+
+def test_health_dashboard_bridge_row() -> None:
+    d = DASHBOARDS["causely-exporter-health"]
+    rows = [p["title"] for p in d["panels"] if p["type"] == "row"]
+    assert "Alertmanager bridge" in rows
+    exprs = " ".join(e for uid, _, e in dx.raw_queries() if uid == "causely-exporter-health")
+    for metric in (
+        "causely_exporter_alertmanager_notifications_total",
+        "causely_exporter_alertmanager_notifications_failed_total",
+        "causely_exporter_alertmanager_alerts_firing",
+        "causely_exporter_alertmanager_alerts_dropped_total",
+        "causely_exporter_alertmanager_last_success_timestamp_seconds",
+    ):
+        assert metric in exprs, f"health dashboard does not show {metric}"
+    for title in ("Notifications sent by Alertmanager", "Notifications failed by Alertmanager"):
+        target = panel(d, title)["targets"][0]
+        assert "by (alertmanager)" in target["expr"]
+        assert "{{alertmanager}}" in target["legendFormat"]
+    age = panel(d, "Last successful notification by Alertmanager")
+    assert age["fieldConfig"]["defaults"]["unit"] == "s"
+
+
+@pytest.mark.parametrize("uid", sorted(DASHBOARDS))
+def test_queries_give_the_same_answer_with_two_replicas(uid: str) -> None:
+    # Two replicas export the same series: a plain sum / count over them doubles the value.
+    raw = set(dx.contract())
+    for u, title, expr in dx.raw_queries():
+        if u == uid:
+            unsafe = dx.replica_unsafe_aggregations(expr, raw)
+            assert not unsafe, f"{uid} / {title}: {unsafe} (aggregate with max by first)"
+
+
+def test_bridge_queries_are_recognised() -> None:
+    bridge = {title for _, title, expr in dx.raw_queries() if dx.needs_bridge(expr)}
+    assert bridge == {
+        "Notifications sent by Alertmanager",
+        "Notifications failed by Alertmanager",
+        "Alerts firing (bridge)",
+        "Alerts dropped by max_alerts",
+        "Last successful notification by Alertmanager",
+    }
 
 
 # --------------------------------------------------------------------------- metric contract

@@ -40,6 +40,7 @@ SECRETS_DIR = "/etc/causely-exporter/secrets"
 K8S_MANIFESTS = {
     "configmap.yaml": "ConfigMap",
     "deployment.yaml": "Deployment",
+    "poddisruptionbudget.yaml": "PodDisruptionBudget",
     "service.yaml": "Service",
     "servicemonitor.yaml": "ServiceMonitor",
     "prometheusrule.yaml": "PrometheusRule",
@@ -538,7 +539,7 @@ def test_deployment_probes() -> None:
 
 def test_deployment_resources_and_security() -> None:
     deployment = _k8s("Deployment")
-    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["replicas"] == 2, "two replicas: the HA set-up"
     assert deployment["spec"]["selector"]["matchLabels"].items() <= (
         deployment["spec"]["template"]["metadata"]["labels"].items()
     )
@@ -639,6 +640,43 @@ def test_service_targets_the_container_port() -> None:
     assert _container_port(ports[0]["targetPort"]) == PORT
 
 
+def test_two_replicas_survive_a_drain_and_spread_over_nodes() -> None:
+    deployment = _k8s("Deployment")
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    # A rollout never takes the only serving replica away.
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pdb = _k8s("PodDisruptionBudget")
+    assert pdb["apiVersion"] == "policy/v1"
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    # Exactly one of the two may be evicted at a time, never both, never none.
+    if "minAvailable" in pdb["spec"]:
+        assert pdb["spec"]["minAvailable"] == deployment["spec"]["replicas"] - 1
+    else:
+        assert pdb["spec"]["maxUnavailable"] == 1
+    anti = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    terms = [
+        term.get("podAffinityTerm", term)
+        for key in (
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+        )
+        for term in anti.get(key, [])
+    ]
+    by_topology = {term["topologyKey"]: term for term in terms}
+    host = by_topology["kubernetes.io/hostname"]
+    assert host["labelSelector"]["matchLabels"].items() <= pod_labels.items()
+    # Preferred: a one-node cluster (kind, minikube) still schedules both replicas.
+    assert "requiredDuringSchedulingIgnoredDuringExecution" not in anti
+
+
+def test_servicemonitor_keeps_the_exporters_namespace_label() -> None:
+    # causely_defect_info{namespace} is the entity's namespace; the Operator adds a target
+    # label `namespace` (the pod's). Only honorLabels keeps the exporter's value (and an
+    # empty one stays empty instead of becoming the pod's namespace).
+    endpoint = _k8s("ServiceMonitor")["spec"]["endpoints"][0]
+    assert endpoint.get("honorLabels") is True
+
+
 def test_servicemonitor_scrapes_the_service() -> None:
     monitor = _k8s("ServiceMonitor")
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
@@ -700,6 +738,29 @@ def test_generator_output_round_trips(tmp_path: Path) -> None:
         encoding="utf-8"
     )
     assert _run_generator("--check", "--output", str(output)).returncode == 0
+
+
+def test_generator_leaves_the_per_defect_group_out(tmp_path: Path) -> None:
+    # For users of the Alertmanager bridge: the same rules without the per-root-cause alerts.
+    group = "causely-exporter.root-causes"
+    all_groups = _load_one(RULES)["groups"]
+    assert group in {g["name"] for g in all_groups}
+    expected = [g for g in all_groups if g["name"] != group]
+
+    manifest = tmp_path / "prometheusrule.yaml"
+    assert _run_generator("--exclude-group", group, "--output", str(manifest)).returncode == 0
+    generated = _load_one(manifest)
+    assert generated["kind"] == "PrometheusRule"
+    assert generated["spec"]["groups"] == expected
+
+    rule_file = tmp_path / "rules.yml"
+    result = _run_generator("--exclude-group", group, "--rule-file", "--output", str(rule_file))
+    assert result.returncode == 0, result.stderr
+    assert _load_one(rule_file) == {"groups": expected}
+
+    typo = _run_generator("--exclude-group", "causely-exporter.rootcauses", "--output", "-")
+    assert typo.returncode == 2
+    assert "no such group" in typo.stderr
 
 
 # --- systemd ----------------------------------------------------------------------------------

@@ -39,8 +39,20 @@ REQUIRED_ALERTS = {
     "CauseFlowDown",
     "CauselySloViolated",
     "CauselySloAtRisk",
+    "CauselyAlertmanagerNotificationsFailing",
+    "CauselyAlertmanagerAlertsDropped",
 }
 DEFECT_LABELS = {"scope", "defect_id", "defect_name", "entity_name", "entity_type"}
+# The entity's labels (causely.entity_labels defaults), kept on every per-defect alert.
+ENTITY_LABELS = {"cluster", "namespace"}
+# One alert per root cause / incident: the group a user leaves out when the bridge pages.
+PER_DEFECT_GROUP = "causely-exporter.root-causes"
+PER_DEFECT_ALERTS = {
+    "CauselyCriticalRootCause",
+    "CauselyHighRootCausePersisting",
+    "CauselyRootCauseImpactingServices",
+    "CauseFlowCriticalIncidentOpen",
+}
 # Labels the rules add to or keep from the contract's labels.
 RULE_LABELS = {"defect_severity"}
 
@@ -193,6 +205,71 @@ def test_rule_expressions_use_the_metric_contract() -> None:
                 if metric in contract:
                     extra = labels - contract[metric] - dx.TARGET_LABELS
                     assert not extra, f"{name}: {metric} has no label(s) {extra}"
+
+
+def test_per_defect_alerts_have_their_own_group() -> None:
+    groups = {g["name"]: g["rules"] for g in rule_groups()}
+    assert {r.get("alert") for r in groups[PER_DEFECT_GROUP]} == PER_DEFECT_ALERTS
+    recorded = set(recording_rules())
+    for name, rules in groups.items():
+        if name == PER_DEFECT_GROUP:
+            continue
+        for rule in rules:
+            # Nothing else depends on the group, so leaving it out breaks nothing.
+            assert rule.get("alert") not in PER_DEFECT_ALERTS, f"{rule['alert']} in {name}"
+            assert not (dx.metric_names(rule["expr"]) - recorded) & PER_DEFECT_ALERTS
+
+
+def test_rule_file_without_the_per_defect_group_is_valid(promtool: str, tmp_path: Path) -> None:
+    doc = yaml.safe_load(RULES.read_text())
+    doc["groups"] = [g for g in doc["groups"] if g["name"] != PER_DEFECT_GROUP]
+    path = tmp_path / "without-per-defect.rules.yml"
+    path.write_text(yaml.safe_dump(doc))
+    result = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_per_defect_alerts_keep_the_entity_labels() -> None:
+    rules = alerts()
+    for name in PER_DEFECT_ALERTS:
+        expr = rules[name]["expr"]
+        if "causely_defect_info" not in expr:
+            continue
+        # Every grouping that carries the defect's identity carries its entity labels too.
+        groupings = re.findall(r"\b(?:by|group_left)\s*\(([^()]*)\)", expr)
+        identity = [g for g in groupings if "defect_name" in g]
+        assert identity, name
+        for grouping in identity:
+            kept = {label.strip() for label in grouping.split(",")}
+            assert kept >= ENTITY_LABELS, f"{name}: ({grouping}) drops {ENTITY_LABELS - kept}"
+    with_entity = {
+        case["alertname"]
+        for _, case in alert_cases()
+        for expected in case.get("exp_alerts") or []
+        if set(expected.get("exp_labels", {})) >= ENTITY_LABELS
+    }
+    defect_alerts = {n for n in PER_DEFECT_ALERTS if "causely_defect_info" in rules[n]["expr"]}
+    assert defect_alerts <= with_entity, f"no unit test shows {defect_alerts - with_entity}"
+
+
+def test_rules_never_sum_what_replicas_duplicate() -> None:
+    raw = set(dx.contract())
+    for group in rule_groups():
+        for rule in group["rules"]:
+            unsafe = dx.replica_unsafe_aggregations(rule["expr"], raw)
+            assert not unsafe, f"{rule.get('alert') or rule.get('record')}: {unsafe}"
+
+
+def test_replica_check_can_fail() -> None:
+    raw = {"causely_active_defects", "causely_exporter_api_requests_total"}
+    assert dx.replica_unsafe_aggregations("sum by (scope) (causely_active_defects)", raw)
+    assert dx.replica_unsafe_aggregations("sum(rate(causely_exporter_api_requests_total[5m]))", raw)
+    assert not dx.replica_unsafe_aggregations(
+        "sum by (scope) (max by (scope, severity) (causely_active_defects))", raw
+    )
+    assert not dx.replica_unsafe_aggregations(
+        "sum by (job, instance) (rate(causely_exporter_api_requests_total[5m]))", raw
+    )
 
 
 def test_recording_rule_names_follow_the_convention() -> None:
@@ -365,12 +442,39 @@ def test_alertmanager_routing_can_fail(amtool: str) -> None:
     assert result.returncode != 0
 
 
+@pytest.mark.parametrize(
+    ("namespace", "severity", "receiver"),
+    [
+        ("shop", "critical", "team-shop"),
+        ("checkout", "warning", "team-shop"),
+        ("payments", "critical", "pager"),  # no team route claims it
+        ("", "critical", "pager"),  # entity without a namespace
+        ("shopping", "warning", "ticket"),  # matchers are anchored: not the shop team
+    ],
+)
+def test_alertmanager_routes_root_causes_by_namespace(
+    amtool: str, namespace: str, severity: str, receiver: str
+) -> None:
+    # The same routing for the rules' per-defect alerts and the bridge's alerts.
+    for name in sorted(PER_DEFECT_ALERTS | {"CauselyRootCause", "CauseFlowIncident"}):
+        labels = [f"alertname={name}", f"severity={severity}", "scope=prod", "cluster=eu-1"]
+        if namespace:
+            labels.append(f"namespace={namespace}")
+        result = route_test(amtool, receiver, *labels)
+        assert result.returncode == 0, f"{name} {namespace}: {result.stdout}{result.stderr}"
+
+
+def test_alertmanager_namespace_routing_can_fail(amtool: str) -> None:
+    result = route_test(amtool, "pager", "severity=critical", "namespace=shop")
+    assert result.returncode != 0
+
+
 def test_alertmanager_grouping_and_inhibition() -> None:
     doc = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
     assert doc["route"]["group_by"] == ["alertname", "scope"]
     receivers = {r["name"]: r for r in doc["receivers"]}
-    assert {"pager", "ticket", "null"} <= set(receivers)
-    for name in ("pager", "ticket"):
+    assert {"pager", "ticket", "team-shop", "null"} <= set(receivers)
+    for name in ("pager", "ticket", "team-shop"):
         for hook in receivers[name]["webhook_configs"]:
             assert re.match(r"http://(127\.0\.0\.1|localhost)[:/]", hook["url"]), hook["url"]
     assert not receivers["null"].get("webhook_configs")

@@ -87,6 +87,7 @@ FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "expired_cursor": ("causeflow",),
     "wrong_count": ("causeflow",),
     "wrong_types": ("graphql",),
+    "hostile_labels": ("graphql",),
 }
 
 

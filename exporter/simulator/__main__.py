@@ -1,4 +1,5 @@
-"""`python -m exporter.simulator`: run the fake APIs until SIGINT/SIGTERM or --exit-after."""
+"""`causely-exporter simulate` (also `python -m exporter.simulator`): run the fake APIs until
+SIGINT/SIGTERM or --exit-after. Flags, help and log lines follow the exporter's conventions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+
+from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
+from exporter.logs import LOG_LEVELS, LogFormatter, quote
 
 from .config import SimulatorConfig
 from .simulator import Simulator
@@ -29,16 +33,17 @@ def parse_listen(value: str) -> tuple[str, int]:
 def build_parser() -> argparse.ArgumentParser:
     defaults = SimulatorConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m exporter.simulator",
+        prog=f"{PROGRAM} simulate",
+        formatter_class=HelpFormatter,
         description="Fake Causely GraphQL and CauseFlow REST APIs with seeded demo data.",
     )
     add = parser.add_argument
     add(
         "--listen",
         type=parse_listen,
-        default=("127.0.0.1", 8787),
+        default="127.0.0.1:8787",
         metavar="HOST:PORT",
-        help="address to serve on (default 127.0.0.1:8787)",
+        help="address to serve on",
     )
     add("--seed", type=int, default=defaults.seed, help="random seed of the data")
     add("--scopes", type=int, default=defaults.scopes, help="number of user scopes")
@@ -54,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--churn-interval",
         type=float,
         default=15.0,
-        help="seconds between data changes; 0 keeps the data still (default 15)",
+        help="seconds between data changes; 0 keeps the data still",
     )
     add("--token-ttl", type=float, default=defaults.token_ttl, help="token lifetime in seconds")
     add(
@@ -64,12 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop by itself after this long; 0 runs until SIGINT/SIGTERM",
     )
-    add(
-        "--log-level",
-        default="info",
-        choices=["debug", "info", "warning", "error"],
-        help="log level of the exporter.simulator logger (default info)",
-    )
+    add_log_flags(parser)
     return parser
 
 
@@ -86,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             token_ttl=args.token_ttl,
         )
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{PROGRAM} simulate: {exc}", file=sys.stderr)
         return 2
     # main() may run inside another program (causely-exporter simulate, tests): everything
     # it changes in process-wide state is put back on the way out.
-    with _own_logging(args.log_level), _stop_on_signals() as done:
+    with _own_logging(args.log_level, args.log_format), _stop_on_signals() as done:
         return _serve(config, args.listen, args.exit_after, done)
 
 
@@ -101,13 +101,18 @@ def _serve(
     try:
         sim.start(*listen)
     except OSError as exc:
-        print(f"error: cannot listen on {listen[0]}:{listen[1]}: {exc}", file=sys.stderr)
+        print(
+            f"{PROGRAM} simulate: --listen: cannot listen on {listen[0]}:{listen[1]}: "
+            f"{exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
+    # One logfmt line on stdout for whoever wires a client to us; the log goes to stderr.
     print(
-        f"causely simulator: auth={sim.auth_url} api={sim.api_url} "
-        f"causeflow={sim.causeflow_url} client_id={config.client_id} "
-        f"client_secret={config.client_secret} causeflow_token={config.causeflow_token} "
-        "(fake demo credentials)",
+        f"auth={quote(sim.auth_url)} api={quote(sim.api_url)} "
+        f"causeflow={quote(sim.causeflow_url)} client_id={quote(config.client_id)} "
+        f"client_secret={quote(config.client_secret)} "
+        f'causeflow_token={quote(config.causeflow_token)} note="fake demo credentials"',
         flush=True,
     )
     try:
@@ -118,12 +123,12 @@ def _serve(
 
 
 @contextlib.contextmanager
-def _own_logging(level: str) -> Iterator[None]:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+def _own_logging(level: str, log_format: str) -> Iterator[None]:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogFormatter(json_format=log_format == "json"))
     saved = (log.level, log.propagate)
     log.addHandler(handler)
-    log.setLevel(level.upper())
+    log.setLevel(LOG_LEVELS[level])
     log.propagate = False
     try:
         yield
@@ -138,7 +143,7 @@ def _stop_on_signals() -> Iterator[threading.Event]:
     done = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s, stopping", signal.Signals(signum).name)
+        log.info("event=shutdown signal=%s", signal.Signals(signum).name)
         done.set()
 
     # Only the main thread may install handlers; elsewhere the caller stops us its own way.

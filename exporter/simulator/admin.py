@@ -11,7 +11,7 @@ from .faults import make_fault
 from .reply import Reply, json_reply
 from .state import SimContext
 
-DEFECT_FIELDS = ("name", "severity", "entity_type", "entity_name", "service_count")
+DEFECT_FIELDS = ("name", "severity", "entity_type", "entity_name", "service_count", "namespace")
 INCIDENT_FIELDS = ("title", "severity", "status", "source")
 
 

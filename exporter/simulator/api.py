@@ -11,7 +11,9 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import causeflow, graphql
+from exporter.logs import quote
+
+from . import causeflow, graphql, hostile
 from .faults import PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
@@ -94,7 +96,12 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
         return early
     fault = ctx.faults.take(RequestInfo(call.target, call.operation, call.has_cursor))
     if fault is not None:
-        log.debug("fault %s on %s %s", fault.kind, call.target, call.operation)
+        log.debug(
+            "event=fault kind=%s target=%s operation=%s",
+            quote(fault.kind),
+            quote(call.target),
+            quote(call.operation),
+        )
     page_fault = None
     if fault is not None and fault.kind in PAGE_KINDS:
         page_fault = fault.kind
@@ -118,7 +125,9 @@ def _precheck(ctx: SimContext, call: ApiCall) -> Reply | None:
     if call.bad_body:
         return error_reply(style, 400, "bad_request", "Request body must be a JSON object")
     now = time.time()
-    if call.target == "graphql" and not ctx.tokens.valid(call.bearer, now):
+    if call.target == "graphql" and not ctx.tokens.valid(
+        call.bearer, now, ctx.config.token_max_uses
+    ):
         return json_reply(401, {"errors": [{"message": "unauthorized"}]})
     if call.target == "causeflow" and not _same(call.bearer, ctx.config.causeflow_token):
         return error_reply(
@@ -147,6 +156,8 @@ def _fault_reply(ctx: SimContext, call: ApiCall, fault: Fault) -> Reply | None:
         phrase = _phrase(status)
         code = str(fault.params.get("error") or phrase.lower().replace(" ", "_"))
         return error_reply(target, status, code, phrase)
+    if fault.kind in hostile.KINDS:
+        return hostile.reply(fault, call.target, lambda: _answer(ctx, call, None), ctx.stopping)
     if fault.kind == "malformed_json":
         return Reply(200, MALFORMED[target])
     if fault.kind == "graphql_errors":
@@ -184,8 +195,8 @@ def _token(ctx: SimContext, payload: dict[str, Any]) -> Reply:
     if not good:
         return error_reply("auth", 401, "unauthorized", "Invalid credentials")
     now = time.time()
-    issued = ctx.tokens.issue(config.token_ttl, now)
-    log.debug("issued token valid for %.0f s", config.token_ttl)
+    issued = ctx.tokens.issue(config.token_ttl, now, revoke_others=config.revoke_on_issue)
+    log.debug("event=token_issued expires_in=%.0f", config.token_ttl)
     return json_reply(
         200,
         {

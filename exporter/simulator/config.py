@@ -28,6 +28,10 @@ class SimulatorConfig:
     rate_limit_grace: float = 0.1
     # Operations answered as an older server does: "Cannot query field" (e.g. sloConnection).
     unsupported_operations: tuple[str, ...] = ()
+    # Token faults of real auth servers: a token that dies after this many API requests
+    # (0: never), and issuing a token revoking every token issued before it.
+    token_max_uses: int = 0
+    revoke_on_issue: bool = False
 
     def __post_init__(self) -> None:
         # Fail at construction rather than with an odd HTTP answer much later.
@@ -41,5 +45,7 @@ class SimulatorConfig:
             raise ValueError(f"causeflow_list_key must be one of {CAUSEFLOW_LIST_KEYS}")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.token_max_uses < 0:
+            raise ValueError("token_max_uses must not be negative")
         if self.latency < 0 or self.churn_interval < 0 or self.rate_limit_grace < 0:
             raise ValueError("latency, churn_interval and rate_limit_grace must not be negative")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,20 @@ class SimIncident:
     created_at: float
 
 
+def cluster_of(namespace: str) -> str:
+    """The cluster a namespace runs in: derived, not drawn, so seeded data stays the same."""
+    return names.CLUSTERS[zlib.crc32(namespace.encode()) % len(names.CLUSTERS)]
+
+
+def entity_labels(defect: SimDefect) -> list[dict[str, str]]:
+    """The entity's `labels { key value }`, as Causely's Kubernetes entities carry them."""
+    labels = [{"key": "k8s.cluster.name", "value": cluster_of(defect.namespace)}]
+    if defect.entity_type not in names.CLUSTER_SCOPED_TYPES:
+        labels.append({"key": "k8s.namespace.name", "value": defect.namespace})
+    labels.append({"key": "causely.ai/entity-type", "value": defect.entity_type})
+    return labels
+
+
 def attribute(namespace: str, type_name: str) -> str | None:
     """A defect's value for a ScopeInput typeName; only namespaces are modelled."""
     return namespace if type_name in NAMESPACE_TYPE_NAMES else None
@@ -123,9 +138,13 @@ class Generator:
         entity_type: str | None = None,
         entity_name: str | None = None,
         service_count: int | None = None,
+        namespace: str | None = None,
     ) -> SimDefect:
         rng = self.rng
-        namespace = scope.namespaces[rng.randrange(len(scope.namespaces))]
+        if namespace is None:
+            namespace = scope.namespaces[rng.randrange(len(scope.namespaces))]
+        elif namespace not in scope.namespaces:
+            raise ValueError(f"namespace {namespace!r} is not in scope {scope.name!r}")
         if name is None:
             name = names.DEFECT_NAMES[rng.randrange(len(names.DEFECT_NAMES))]
         if entity_type is None:
@@ -212,6 +231,7 @@ def defect_dict(defect: SimDefect) -> dict[str, Any]:
         "to_time": defect.to_time,
         "service_count": defect.service_count,
         "namespace": defect.namespace,
+        "cluster": cluster_of(defect.namespace),
         "remediated": defect.remediated,
     }
 

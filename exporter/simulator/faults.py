@@ -22,10 +22,18 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "reset": _ALL,
     "malformed_json": _ALL,
     "unauthorized": _ALL,
+    # Hostile answers (see hostile.py): bodies that are huge, endless, trickled, nested
+    # without end, or error codes no label should carry.
+    "huge_body": _ALL,
+    "endless_body": _ALL,
+    "trickle_body": _ALL,
+    "deep_json": _ALL,
+    "hostile_error": _ALL,
     "graphql_errors": frozenset({"graphql"}),
     "non_advancing_cursor": frozenset({"graphql", "causeflow"}),
     "duplicate_node": frozenset({"graphql", "causeflow"}),
     "missing_fields": frozenset({"graphql", "causeflow"}),
+    "hostile_labels": frozenset({"graphql"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
     # Fields of the wrong JSON type (a number for a string, a string for a count).
@@ -41,6 +49,7 @@ PAGE_KINDS = frozenset(
         "expired_cursor",
         "wrong_count",
         "wrong_types",
+        "hostile_labels",
     }
 )
 # Kinds that only make sense on a request continuing a pagination run.

@@ -8,7 +8,7 @@ from typing import Any
 from . import names
 from .config import SimulatorConfig
 from .cursors import CursorError, decode_relay, encode_relay
-from .data import SimDefect, SimScope
+from .data import SimDefect, SimScope, entity_labels
 from .health import SimSlo
 from .reply import Reply, json_reply
 from .store import DefectQuery
@@ -155,8 +155,23 @@ def _user_scopes(
     return _connection(edges, len(matching), len(rest) > first, after_raw, page_fault)
 
 
+# Entity labels as a hostile or broken server might send them; the exporter must skip them.
+HOSTILE_LABELS: list[Any] = [
+    {"key": "k8s.namespace.name", "value": 42},
+    {"key": "k8s.cluster.name", "value": None},
+    "k8s.namespace.name=evil",
+    {"key": ["k8s.cluster.name"], "value": "x"},
+    {"value": "no-key"},
+    {"key": "k8s.cluster.name", "value": "c" * 5000},
+    None,
+]
+
+
 def defect_node(
-    defect: SimDefect, missing: bool = False, wrong_types: bool = False
+    defect: SimDefect,
+    missing: bool = False,
+    hostile_labels: bool = False,
+    wrong_types: bool = False,
 ) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": defect.id,
@@ -172,7 +187,12 @@ def defect_node(
         to_time = None if defect.null_to_time else ""
     node.update(
         entityId=defect.entity_id,
-        entity={"id": defect.entity_id, "name": defect.entity_name, "typeName": defect.entity_type},
+        entity={
+            "id": defect.entity_id,
+            "name": defect.entity_name,
+            "typeName": defect.entity_type,
+            "labels": HOSTILE_LABELS if hostile_labels else entity_labels(defect),
+        },
         fromTime=names.rfc3339(defect.from_time, defect.zulu),
         toTime=to_time,
         remediated=defect.remediated,
@@ -236,8 +256,12 @@ def _defects(
     after_raw = variables.get("after") or None
     after_id = _after(variables, "d")
     page = world.defect_page(query, after_id, first)
-    missing, wrong = page_fault == "missing_fields", page_fault == "wrong_types"
-    edges = [(encode_relay("d", d.id), defect_node(d, missing, wrong)) for d in page.defects]
+    missing = page_fault == "missing_fields"
+    hostile = page_fault == "hostile_labels"
+    wrong = page_fault == "wrong_types"
+    edges = [
+        (encode_relay("d", d.id), defect_node(d, missing, hostile, wrong)) for d in page.defects
+    ]
     if page_fault == "duplicate_node" and after_id is not None:
         previous = world.defect(after_id)
         if previous is not None:

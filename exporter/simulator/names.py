@@ -31,6 +31,9 @@ DOMAINS = (
     "platform",
 )
 NAMESPACE_SUFFIXES = ("jobs", "db", "workers", "edge", "batch")
+CLUSTERS = ("prod-eu-1", "prod-us-1")
+# Entity types that live outside any namespace: their entities carry no namespace label.
+CLUSTER_SCOPED_TYPES = frozenset({"Node"})
 COMPONENTS = (
     "api",
     "worker",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,10 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    # A body produced while it is sent (hostile answers: huge, endless, trickled). With
+    # `length` None it goes out chunked; the connection is closed afterwards either way.
+    stream: Callable[[], Iterator[bytes]] | None = None
+    length: int | None = None
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:

@@ -13,6 +13,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
+from exporter.logs import quote
+
 from . import admin, api
 from .reply import Reply, json_reply
 from .state import SimContext
@@ -60,7 +62,7 @@ class SimHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up mid-answer is routine here; keep tracebacks out of stderr.
-        log.debug("error serving %s", client_address, exc_info=True)
+        log.debug("event=serve_error client=%s", quote(client_address), exc_info=True)
 
 
 def _shutdown(conn: socket.socket) -> None:
@@ -99,7 +101,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         # Replaces http.server's stderr access log; per-request lines only at DEBUG.
-        log.debug("%s %s", self.address_string(), format % args)
+        log.debug(
+            "event=http_request client=%s request=%s",
+            quote(self.address_string()),
+            quote(format % args),
+        )
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -133,7 +139,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception:
             # A simulator bug must be loud, but must not look like a network fault to clients.
-            log.exception("simulator error on %s %s", method, self.path)
+            log.exception("event=simulator_bug method=%s path=%s", quote(method), quote(self.path))
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self._send(json_reply(500, {"error": "simulator_bug", "message": "see its log"}))
@@ -144,7 +150,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         call.connection = self.connection_id
         record = self.ctx.log.open(arrival, call.target, call.operation, path)
         if self.ctx.ledger.arrival(call.target, arrival, call.connection):
-            log.debug("rate limit violation on %s", call.target)
+            log.debug("event=rate_limit_violation target=%s", quote(call.target))
         reply = api.respond(self.ctx, call, self.arrived)
         if reply is None:
             self._reset()
@@ -164,9 +170,32 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", reply.content_type)
+        if reply.stream is not None:
+            self._send_stream(reply)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _send_stream(self, reply: Reply) -> None:
+        """Write a body as it is produced; a client hanging up ends it (ConnectionError)."""
+        assert reply.stream is not None
+        self.close_connection = True
+        chunked = reply.length is None
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(reply.length))
+        self.end_headers()
+        for piece in reply.stream():
+            if self.ctx.stopping.is_set():
+                return
+            if chunked and piece:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            elif piece:
+                self.wfile.write(piece)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
     def _reset(self) -> None:
         """Drop the connection with an RST so the client sees a connection error, not a reply."""

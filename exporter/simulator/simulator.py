@@ -7,6 +7,8 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from exporter.logs import quote
+
 from .config import SimulatorConfig
 from .data import SimDefect, SimIncident
 from .faults import make_fault
@@ -44,7 +46,7 @@ class Simulator:
         self._spawn("sim-http", lambda: server.serve_forever(poll_interval=0.05))
         if self.config.churn_interval > 0:
             self._spawn("sim-churn", self._churn)
-        log.info("simulator listening on %s", self._url)
+        log.info("event=simulator_started url=%s", quote(self._url))
 
     def stop(self) -> None:
         server = self._server
@@ -58,7 +60,7 @@ class Simulator:
             thread.join()
         self._threads.clear()
         self._server = None
-        log.info("simulator stopped")
+        log.info("event=simulator_stopped")
 
     def __enter__(self) -> Simulator:
         if self._server is None:
@@ -81,7 +83,7 @@ class Simulator:
     def _churn(self) -> None:
         while not self._ctx.stopping.wait(self.config.churn_interval):
             self._ctx.world.churn_tick()
-            log.debug("churn tick")
+            log.debug("event=churn_tick")
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -120,7 +122,9 @@ class Simulator:
         entity_type: str = "Service",
         entity_name: str | None = None,
         service_count: int = 1,
+        namespace: str | None = None,
     ) -> str:
+        """A new active defect in `scope` (in `namespace`, one of the scope's, if given)."""
         return self._ctx.world.add_defect(
             scope,
             name=name,
@@ -128,7 +132,11 @@ class Simulator:
             entity_type=entity_type,
             entity_name=entity_name,
             service_count=service_count,
+            namespace=namespace,
         )
+
+    def namespaces(self, scope: str) -> list[str]:
+        return list(self._ctx.world.scope(scope).namespaces)
 
     def clear_defect(self, defect_id: str) -> None:
         self._ctx.world.clear_defect(defect_id)
@@ -172,7 +180,13 @@ class Simulator:
     ) -> None:
         fault = make_fault(kind, count=count, target=target, skip=skip, **params)
         self._ctx.faults.add(fault)
-        log.info("fault queued: %s on %s (count=%s, skip=%s)", kind, target, count, skip)
+        log.info(
+            "event=fault_queued kind=%s target=%s count=%s skip=%s",
+            quote(kind),
+            quote(target),
+            count,
+            skip,
+        )
 
     def clear_faults(self) -> None:
         self._ctx.faults.clear()

@@ -57,18 +57,33 @@ class TokenStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
+        self._uses: dict[str, int] = {}
+        self.issued = 0
 
-    def issue(self, ttl: float, now: float) -> IssuedToken:
+    def issue(self, ttl: float, now: float, *, revoke_others: bool = False) -> IssuedToken:
         with self._lock:
             # Drop expired tokens here; issuing is rare, so this bounds memory cheaply.
+            if revoke_others:
+                self._expiry.clear()
             self._expiry = {t: exp for t, exp in self._expiry.items() if exp > now}
+            self._uses = {t: n for t, n in self._uses.items() if t in self._expiry}
             token = secrets.token_urlsafe(32)
             self._expiry[token] = now + ttl
+            self.issued += 1
         return IssuedToken(token, str(uuid.uuid4()), now + ttl)
 
-    def valid(self, token: str | None, now: float) -> bool:
+    def valid(self, token: str | None, now: float, max_uses: int = 0) -> bool:
+        """Whether the token is accepted for one more request; max_uses > 0 wears it out."""
         with self._lock:
-            return token is not None and self._expiry.get(token, 0.0) > now
+            if token is None or self._expiry.get(token, 0.0) <= now:
+                return False
+            if max_uses > 0:
+                uses = self._uses.get(token, 0) + 1
+                if uses > max_uses:
+                    self._expiry.pop(token, None)
+                    return False
+                self._uses[token] = uses
+            return True
 
     def revoke(self, token: str | None) -> None:
         with self._lock:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -59,3 +60,34 @@ def parse_time(value: object) -> float | None:
 
 def text(value: object, default: str = "") -> str:
     return value if isinstance(value, str) and value else default
+
+
+@dataclass(frozen=True)
+class AlertSelection:
+    """What the Alertmanager bridge wants a source to keep besides its capped series.
+
+    Empty severities: nothing (the bridge is off). `limit` bounds the memory per unit.
+    """
+
+    severities: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    limit: int = 0
+
+
+class Best(Generic[T]):
+    """Keeps the k smallest items by key while they stream past, in O(k) memory."""
+
+    def __init__(self, k: int, key: Callable[[T], tuple[object, ...]]) -> None:
+        self._k = k
+        self._key = key
+        self._items: list[T] = []
+        self.seen = 0
+
+    def add(self, item: T) -> None:
+        self.seen += 1
+        self._items.append(item)
+        if len(self._items) >= 2 * self._k + 64:  # trim rarely: amortised O(log k) per item
+            self._items = heapq.nsmallest(self._k, self._items, key=self._key)
+
+    def result(self) -> list[T]:
+        return heapq.nsmallest(self._k, self._items, key=self._key) if self._k > 0 else []

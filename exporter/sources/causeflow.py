@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,7 @@ from exporter.config import CAUSEFLOW_OPEN_STATUSES, CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
 from exporter.resolve_times import ActiveSet
-from exporter.sources import parse_time, text, top_k
+from exporter.sources import AlertSelection, Best, parse_time, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,10 @@ class IncidentResult:
     total: int
     # Open incidents' ids, createdAt and severities, for time to resolve (None when off).
     active: ActiveSet | None = None
+    # For the Alertmanager bridge: incidents of its severities and statuses, capped by its
+    # max_alerts only.
+    alertable: tuple[Incident, ...] = field(default=())
+    alert_dropped: int = 0
 
 
 def incident_order(incident: Incident) -> tuple[object, ...]:
@@ -94,9 +98,12 @@ def incidents_page(document: Any) -> Page:
 class CauseFlowSource:
     name = "causeflow"
 
-    def __init__(self, config: CauseFlowConfig, client: ApiClient) -> None:
+    def __init__(
+        self, config: CauseFlowConfig, client: ApiClient, alerts: AlertSelection | None = None
+    ) -> None:
         self._config = config
         self._client = client
+        self._alerts = alerts or AlertSelection()
         self._url = f"{config.base_url}/incidents"
 
     def plan(self, deadline: float) -> list[str]:
@@ -107,6 +114,9 @@ class CauseFlowSource:
         reported: list[int] = []
         read = 0
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
+        alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
+        alert_severities = frozenset(self._alerts.severities)
+        alert_statuses = frozenset(self._alerts.statuses)
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
             nonlocal read
@@ -118,6 +128,8 @@ class CauseFlowSource:
                 counts[(incident.severity, incident.status, incident.source)] += 1
                 if active is not None and incident.status in CAUSEFLOW_OPEN_STATUSES:
                     active.add(incident.id, parse_time(incident.created_at), incident.severity)
+                if incident.severity in alert_severities and incident.status in alert_statuses:
+                    alertable.add(incident)
                 yield incident
 
         pages = walk(
@@ -136,7 +148,16 @@ class CauseFlowSource:
                 read,
             )
         total = sum(counts.values())
-        return IncidentResult(dict(counts), tuple(kept), total - len(kept), total, active)
+        paged = alertable.result()
+        return IncidentResult(
+            dict(counts),
+            tuple(kept),
+            total - len(kept),
+            total,
+            alertable=tuple(paged),
+            alert_dropped=alertable.seen - len(paged),
+            active=active,
+        )
 
     def _tracks_resolves(self) -> bool:
         """An incident gone from the list has left the open statuses only when the list holds

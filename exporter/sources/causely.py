@@ -13,7 +13,7 @@ from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, relay_page, walk
 from exporter.resolve_times import ActiveSet
-from exporter.sources import parse_time, text, top_k
+from exporter.sources import AlertSelection, Best, parse_time, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ query defectConnection($defectFilter: DefectFilter, $groupRecurring: Boolean, $f
                        $after: String) {
   defectConnection(defectFilter: $defectFilter, groupRecurring: $groupRecurring,
                    first: $first, after: $after) {
-    edges { node { id name severity entityType serviceCount fromTime entity { name typeName } } }
+    edges { node { id name severity entityType serviceCount fromTime
+                     entity { id name typeName labels { key value } } } }
     pageInfo { hasNextPage endCursor }
   }
 }
@@ -58,6 +59,8 @@ class Defect:
     entity_name: str
     start_time: float | None
     service_count: int | None
+    # Values of causely.entity_labels in its order; "" where the entity lacks the key.
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class ScopeResult:
     total: int = field(default=0)
     # Every active defect's id, start and severity, for time to resolve (None when off).
     active: ActiveSet | None = None
+    # For the Alertmanager bridge: defects of its severities, capped by its max_alerts only.
+    alertable: tuple[Defect, ...] = ()
+    alert_dropped: int = 0
 
 
 def defect_order(defect: Defect) -> tuple[object, ...]:
@@ -78,7 +84,29 @@ def defect_order(defect: Defect) -> tuple[object, ...]:
     return (SEVERITY_RANK.get(defect.severity, len(SEVERITY_RANK)), start, defect.id)
 
 
-def parse_defect(node: Mapping[str, Any]) -> Defect | None:
+MAX_ENTITY_LABEL_VALUE = 1024
+MAX_ENTITY_LABELS_READ = 1000
+
+
+def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The values of `keys` among the entity's `labels { key value }`; "" where absent.
+
+    Untrusted input: entries of the wrong shape are skipped, a value that is not a string
+    counts as absent, long values are cut, and only the first entries of a huge list are read.
+    """
+    raw = entity.get("labels")
+    found: dict[str, str] = {}
+    if type(raw) is list:
+        for entry in raw[:MAX_ENTITY_LABELS_READ]:
+            if type(entry) is not dict:
+                continue
+            key, value = entry.get("key"), entry.get("value")
+            if type(key) is str and key in keys and key not in found and type(value) is str:
+                found[key] = value[:MAX_ENTITY_LABEL_VALUE]
+    return tuple(found.get(key, "") for key in keys)
+
+
+def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
     """A Defect from a node; None when the node lacks an id (it cannot be counted once).
 
     Runs once per defect (100k a cycle in large tenants): plain type checks, no helpers.
@@ -93,8 +121,11 @@ def parse_defect(node: Mapping[str, Any]) -> Defect | None:
         return None
     entity = node.get("entity")
     entity_name = entity_type_name = None
+    labels: tuple[str, ...] = ("",) * len(label_keys)
     if type(entity) is dict:
         entity_name, entity_type_name = entity.get("name"), entity.get("typeName")
+        if label_keys:
+            labels = entity_label_values(entity, label_keys)
     name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
     service_count = node.get("serviceCount")
     return Defect(
@@ -107,6 +138,7 @@ def parse_defect(node: Mapping[str, Any]) -> Defect | None:
         entity_name=entity_name if type(entity_name) is str else "",
         start_time=parse_time(node.get("fromTime")),
         service_count=service_count if type(service_count) is int else None,
+        labels=labels,
     )
 
 
@@ -128,11 +160,15 @@ def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
 class CauselySource:
     name = "causely"
 
-    def __init__(self, config: CauselyConfig, client: ApiClient) -> None:
+    def __init__(
+        self, config: CauselyConfig, client: ApiClient, alerts: AlertSelection | None = None
+    ) -> None:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
         self._planned_for: float | None = None
+        self._alerts = alerts or AlertSelection()
+        self._label_keys = tuple(key for key, _ in config.entity_labels)
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -157,19 +193,33 @@ class CauselySource:
             raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
         counts: Counter[tuple[str, str, str]] = Counter()
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
+        alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
+        alert_severities = frozenset(self._alerts.severities)
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
             for defect in defects:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
                 if active is not None:
                     active.add(defect.id, defect.start_time, defect.severity)
+                if defect.severity in alert_severities:
+                    alertable.add(defect)
                 yield defect
 
         kept = top_k(
             counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
         )
         total = sum(counts.values())
-        return ScopeResult(unit, dict(counts), tuple(kept), total - len(kept), total, active)
+        paged = alertable.result()
+        return ScopeResult(
+            unit,
+            dict(counts),
+            tuple(kept),
+            total - len(kept),
+            total,
+            alertable=tuple(paged),
+            alert_dropped=alertable.seen - len(paged),
+            active=active,
+        )
 
     def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
         defect_filter: dict[str, Any] = {
@@ -190,7 +240,7 @@ class CauselySource:
         )
         skipped = 0
         for node in nodes:
-            defect = parse_defect(node)
+            defect = parse_defect(node, self._label_keys)
             if defect is None:
                 skipped += 1
                 continue
