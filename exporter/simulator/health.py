@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import names
@@ -83,44 +83,77 @@ def make_slos(scopes: list[SimScope], seed: int) -> list[SimSlo]:
 
 
 class EntityIndex:
-    """Health of every entity, updated as defects come and go. Not thread-safe (World locks)."""
+    """Health of every entity, updated as defects come and go. Not thread-safe (World locks).
 
-    def __init__(self) -> None:
-        # Active defects per entity, one count per ENTITY_SEVERITIES rank.
+    Services (the default query, and what SLOs follow) are indexed from the start; any other
+    entity type is indexed from every defect the first time a query asks for it, so
+    generating 100k defects does not pay for types nobody asks about.
+    """
+
+    EAGER = frozenset({"Service"})
+
+    def __init__(self, all_defects: Callable[[], Iterable[SimDefect]]) -> None:
+        self._all_defects = all_defects
+        self._indexed: set[str] = set(self.EAGER)
+        self._known: set[EntityKey] = set()
+        # Active defects per entity that ever had one, one count per ENTITY_SEVERITIES rank.
         self._active: dict[EntityKey, list[int]] = {}
         # (namespace, type) -> entity severity -> entities
         self._summary: dict[tuple[str, str], Counter[str]] = {}
 
     def ensure(self, key: EntityKey) -> None:
-        if key not in self._active:
-            self._active[key] = [0] * len(ENTITY_SEVERITIES)
+        if key[1] in self._indexed and key not in self._known:
+            self._known.add(key)
             self._summary.setdefault(key[:2], Counter())["Normal"] += 1
 
     def load(self, defects: Iterable[SimDefect]) -> None:
         """Index many defects at once (100k at start): one pass, then the summaries."""
-        active = self._active
+        indexed, known, active = self._indexed, self._known, self._active
+        new: Counter[tuple[str, str]] = Counter()
+        touched: list[EntityKey] = []
         for defect in defects:
+            if defect.entity_type not in indexed:
+                continue
             key = (defect.namespace, defect.entity_type, defect.entity_name)
-            counts = active.get(key)
-            if counts is None:
-                counts = active[key] = [0] * len(ENTITY_SEVERITIES)
+            if key not in known:
+                known.add(key)
+                new[key[:2]] += 1
             if defect.to_time is None:
+                counts = active.get(key)
+                if counts is None:
+                    counts = active[key] = [0] * len(ENTITY_SEVERITIES)
+                    touched.append(key)
                 counts[_RANK.get(defect.severity, 0)] += 1
-        self._summary = {}
-        for key in active:
-            self._summary.setdefault(key[:2], Counter())[self.severity(key)] += 1
+        for group, count in new.items():
+            self._summary.setdefault(group, Counter())["Normal"] += count
+        for key in touched:
+            severity = self.severity(key)
+            if severity != "Normal":
+                summary = self._summary[key[:2]]
+                summary["Normal"] -= 1
+                summary[severity] += 1
 
     def change(self, defect: SimDefect, delta: int) -> None:
+        if defect.entity_type not in self._indexed:
+            return  # indexed from the defects themselves when first asked for
         key = defect_entity(defect)
         self.ensure(key)
+        if not delta:
+            return
         before = self.severity(key)
-        rank = _RANK.get(defect.severity, 0)
-        self._active[key][rank] += delta
+        counts = self._active.setdefault(key, [0] * len(ENTITY_SEVERITIES))
+        counts[_RANK.get(defect.severity, 0)] += delta
         after = self.severity(key)
         if before != after:
             summary = self._summary[key[:2]]
             summary[before] -= 1
             summary[after] += 1
+
+    def _index_types(self, types: Iterable[str]) -> None:
+        missing = set(types) - self._indexed
+        if missing:
+            self._indexed |= missing
+            self.load(d for d in self._all_defects() if d.entity_type in missing)
 
     def severity(self, key: EntityKey) -> str:
         counts = self._active.get(key)
@@ -135,6 +168,10 @@ class EntityIndex:
         self, namespaces: frozenset[str], types: frozenset[str] | None
     ) -> Counter[tuple[str, str]]:
         """(entity type, severity) -> entities, over the namespaces; types None: every type."""
+        if types is None:
+            self._index_types({d.entity_type for d in self._all_defects()})
+        else:
+            self._index_types(types)
         result: Counter[tuple[str, str]] = Counter()
         for (namespace, entity_type), summary in self._summary.items():
             if namespace in namespaces and (types is None or entity_type in types):

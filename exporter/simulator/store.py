@@ -36,7 +36,7 @@ class DefectStore:
     def __init__(self) -> None:
         self._by_id: dict[str, SimDefect] = {}
         self._buckets: dict[BucketKey, list[str]] = {}
-        self.entities = EntityIndex()
+        self.entities = EntityIndex(lambda: self._by_id.values())
 
     def load(self, defects: Iterable[SimDefect]) -> None:
         defects = list(defects)
