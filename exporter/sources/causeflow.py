@@ -89,10 +89,12 @@ def incidents_page(document: Any) -> Page:
         raise ApiError(OPERATION, "malformed_response", "no items or incidents list")
     cursor = document.get("cursor")
     count = document.get("count")
+    kept = [item for item in items if isinstance(item, dict)]
     return Page(
-        [item for item in items if isinstance(item, dict)],
+        kept,
         cursor if isinstance(cursor, str) and cursor else None,
         count if isinstance(count, int) and not isinstance(count, bool) else None,
+        len(items) - len(kept),
     )
 
 
@@ -147,7 +149,7 @@ class CauseFlowSource:
             partial(self._page, deadline),
             key=lambda item: node_key(incident_id_of(item)),
             max_restarts=self._config.max_restarts,
-            on_page=lambda page: reported.append(page.total) if page.total is not None else None,
+            on_page=partial(self._on_page, reported),
         )
         kept = top_k(filtered(pages), self._config.max_incident_series, incident_order)
         if reported and reported[-1] != read:
@@ -167,6 +169,11 @@ class CauseFlowSource:
             alertable=tuple(paged),
             alert_dropped=alertable.seen - len(paged),
         )
+
+    def _on_page(self, reported: list[int], page: Page) -> None:
+        if page.total is not None:
+            reported.append(page.total)
+        self.skips.add(OPERATION, "not_an_object", page.skipped)
 
     def _wanted(self, incident: Incident) -> bool:
         # The server filters too, but whether it takes several values is not documented.

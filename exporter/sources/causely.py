@@ -312,6 +312,7 @@ class CauselySource:
             "defectConnection",
             partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
             key=lambda node: node_key(node.get("id")),
+            on_page=partial(self._count_skipped, "defectConnection"),
         )
         skipped: Counter[str] = Counter()
         for node in nodes:
@@ -330,6 +331,9 @@ class CauselySource:
                 ",".join(sorted(skipped)),
             )
 
+    def _count_skipped(self, operation: str, page: Page) -> None:
+        self.skips.add(operation, "not_an_object", page.skipped)
+
     def _resolve_scopes(self, deadline: float) -> list[Scope]:
         variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
         found: dict[str, Scope] = {}
@@ -337,6 +341,7 @@ class CauselySource:
             "getUserScopes",
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
             key=lambda node: node_key(node.get("id") or node.get("name")),
+            on_page=partial(self._count_skipped, "getUserScopes"),
         ):
             name = text(node.get("name"))
             if not name:
