@@ -130,7 +130,7 @@ def report(r: dict[str, Any]) -> None:
             ),
             ("idle RSS", f"{r['idle_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak RSS", f"{r['peak_rss_kib'] / 1024:.1f} MiB", ""),
-            ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MB"),
+            ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MiB"),
             ("requests sent", str(r["requests_sent"]), ""),
             ("minimum possible", str(r["minimum_requests"]), "target: equal"),
             ("sent / minimum", f"{r['requests_sent'] / r['minimum_requests']:.2f}x", ""),

@@ -38,6 +38,7 @@ CASES: dict[str, dict[str, Any]] = {
     "endless_body": {"kind": "endless_body"},
     "deep_json 100k levels": {"kind": "deep_json", "levels": 100_000},
     "trickle_body 1 byte / 5 s": {"kind": "trickle_body", "seconds": 5},
+    "trickle_head 1 byte / 5 s": {"kind": "trickle_head", "seconds": 5},
 }
 
 

@@ -3,7 +3,9 @@
 A read timeout applies to each read, so a server that trickles one byte every few seconds,
 or streams an endless chunked body, would hold a call forever and take all the memory it
 likes. Here the body is read as a stream, counted against a byte cap, and a watchdog shuts
-the socket down when the cycle's deadline passes, however the server paces its bytes.
+the socket down when the cycle's deadline passes, however the server paces its bytes. The
+response head (status line and headers) is held to the same deadline by the connection
+classes below, which arm the watchdog around urllib3's getresponse().
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 CHUNK_BYTES = 256 * 1024
 # Deeper JSON than this is refused: no API document of ours comes near it, and Python's
@@ -88,6 +93,68 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
+_head_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def head_deadline(deadline: float) -> Iterator[None]:
+    """Requests sent by this thread inside the block must receive their head by `deadline`."""
+    _head_deadline.value = deadline
+    try:
+        yield
+    finally:
+        _head_deadline.value = None
+
+
+class _HeadDeadline:
+    """Mixin for urllib3 connections: the response head is read under the watchdog."""
+
+    sock: socket.socket | None
+
+    def getresponse(self) -> Any:
+        deadline = getattr(_head_deadline, "value", None)
+        sock = self.sock
+        alarm = WATCHDOG.arm(deadline, sock) if deadline is not None and sock is not None else None
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except (OSError, http.client.HTTPException):
+            if alarm is not None and alarm.fired:
+                raise _head_timeout() from None
+            raise
+        finally:
+            if alarm is not None:
+                WATCHDOG.disarm(alarm)
+        if alarm is not None and alarm.fired:  # a head cut short can still parse
+            response.close()
+            raise _head_timeout()
+        return response
+
+
+def _head_timeout() -> TimeoutError:
+    # urllib3 turns a socket timeout into ReadTimeoutError: a "timeout" like any other.
+    return TimeoutError("no complete response head before the cycle's deadline")
+
+
+class _HTTPConnection(_HeadDeadline, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeadDeadline, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+def bound_response_heads(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+    """Make a pool manager's connections honour head_deadline(); returns the manager."""
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
 
 
 def _socket_of(response: requests.Response) -> socket.socket | None:

@@ -242,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate(args_list[1:])
     args = build_parser().parse_args(args_list)
     setup_logging(args.log_level, args.log_format)
+    # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         host, port = parse_listen_address(args.listen_address)
     except ValueError as exc:
@@ -349,6 +351,7 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
         collector.reconfigure(new, build_sources(new, stats, stop))
         if server is not None:
             server.set_web_config(web)
+            server.set_interval(new.collection.interval)
         notifier = _swap_bridge(notifier, running, new, collector)
         running = new
         setup_logging(args.log_level, args.log_format, _secrets_of(new))

@@ -94,6 +94,8 @@ class CauselyConfig:
     severities: tuple[str, ...] = ()
     page_size: int = 100
     max_defect_series: int = 500
+    # Series of causely_active_defects per scope; the least populous fold into __other__.
+    max_active_series: int = 1000
     concurrency: int = 4
     parts: CauselyParts = field(default_factory=CauselyParts)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
@@ -386,6 +388,8 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         severities=s.strings("severities", CAUSELY_SEVERITIES),
         page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
         max_defect_series=s.integer("max_defect_series", 500, minimum=0),
+        # At least room for the __other__ buckets (one per severity) and some real rows.
+        max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
         parts=_causely_parts(s),
         entity_labels=_entity_labels(s),

@@ -24,7 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from exporter import __version__
 from exporter.apitext import CodeFolder, clean_message, error_code
-from exporter.body import BodyError, parse_json, read_body
+from exporter.body import BodyError, bound_response_heads, head_deadline, parse_json, read_body
 from exporter.config import HttpConfig, proxies_for
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,13 @@ class _GatedAdapter(HTTPAdapter):
         if self._gate.is_closed():
             raise _GateClosed()
         return super().send(request, *args, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        bound_response_heads(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return bound_response_heads(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
 def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | None:
@@ -384,19 +391,22 @@ class ApiClient:
             min(self._config.read_timeout, remaining),
         )
         try:
-            response = self._session.request(
-                request.method,
-                request.url,
-                json=request.json_body,
-                params=request.params,
-                headers=headers,
-                timeout=timeout,
-                stream=True,  # the body is read by read_body, bounded in size and time
-            )
+            with head_deadline(deadline):
+                response = self._session.request(
+                    request.method,
+                    request.url,
+                    json=request.json_body,
+                    params=request.params,
+                    headers=headers,
+                    timeout=timeout,
+                    stream=True,  # the body is read by read_body, bounded in size and time
+                )
         except requests.Timeout:
             self._stats.request(operation, "timeout")
+            late = time.time() >= deadline
+            message = "no complete answer by the cycle's deadline" if late else ""
             raise TransientError(
-                operation, "timeout", f"no answer within {timeout[1]:.1f}s"
+                operation, "timeout", message or f"no answer within {timeout[1]:.1f}s"
             ) from None
         except requests.ConnectionError:
             self._stats.request(operation, "connection_error")

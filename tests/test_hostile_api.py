@@ -134,6 +134,17 @@ def test_a_trickled_body_ends_at_the_cycle_deadline_not_per_read(small_sim: Simu
     assert elapsed < 30
 
 
+def test_a_trickled_response_head_ends_at_the_cycle_deadline(small_sim: Simulator) -> None:
+    small_sim.inject("trickle_head", target="causeflow", seconds=0.5)
+    api, stats = cf_client()
+    started = time.time()
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim, deadline=2.0)
+    assert info.value.error == "timeout"
+    assert stats.snapshot().errors == {("listIncidents", "timeout"): 1}
+    assert time.time() - started < 30  # bounded: the head alone would take over a minute
+
+
 def test_a_body_that_stalls_mid_way_is_retried(small_sim: Simulator) -> None:
     small_sim.inject("trickle_body", target="causeflow", seconds=5)  # gap > 2 s read timeout
     api, stats = cf_client()

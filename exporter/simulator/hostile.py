@@ -4,6 +4,7 @@ huge_body      a body of `size` bytes (default 500 MB), sent as fast as the clie
                chunked unless `declare_length` is true.
 endless_body   a chunked body that never ends.
 trickle_body   the normal answer, one byte every `seconds` (default 5).
+trickle_head   the normal answer, its status line and headers one byte every `seconds`.
 deep_json      a 200 whose JSON nests `levels` deep (default 100 000).
 hostile_error  an error answer (`status`, default 400) whose code and message hold lone
                surrogates, control characters and a forged log line; with `distinct` true
@@ -19,7 +20,9 @@ from collections.abc import Callable, Iterator
 from .faults import Fault
 from .reply import Reply, json_reply
 
-KINDS = frozenset({"huge_body", "endless_body", "trickle_body", "deep_json", "hostile_error"})
+KINDS = frozenset(
+    {"huge_body", "endless_body", "trickle_body", "trickle_head", "deep_json", "hostile_error"}
+)
 BLOCK = 1024 * 1024
 HOSTILE_CODE = "Bad\ud800Code\n\x1b[31m"
 HOSTILE_MESSAGE = 'line one\nlevel=error msg="forged" \ud800 \x00\x1b[2J' + "x" * 5000
@@ -61,6 +64,10 @@ def reply(
                 yield body[index : index + 1]
 
         return Reply(answer.status, b"", dict(answer.headers), stream=trickle, length=len(body))
+    if kind == "trickle_head":
+        answer = normal() or json_reply(200, {"data": None})
+        seconds = float(params.get("seconds", 5.0))
+        return Reply(answer.status, answer.body, dict(answer.headers), head_delay=seconds)
     if kind == "deep_json":
         levels = int(params.get("levels", 100_000))
         body = b'{"data":{"defectConnection":' + b"[" * levels + b"]" * levels + b"}}"

@@ -18,6 +18,7 @@ class Reply:
     # `length` None it goes out chunked; the connection is closed afterwards either way.
     stream: Callable[[], Iterator[bytes]] | None = None
     length: int | None = None
+    head_delay: float = 0.0  # > 0: the status line and headers go out one byte at a time
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:

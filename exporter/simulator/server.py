@@ -166,6 +166,9 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, reply: Reply) -> None:
+        if reply.head_delay > 0:
+            self._send_trickled_head(reply)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -175,6 +178,20 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _send_trickled_head(self, reply: Reply) -> None:
+        """A head paced one byte per head_delay: each read gets a byte, the whole never ends."""
+        self.close_connection = True
+        self.log_request(reply.status)
+        lines = [f"HTTP/1.1 {reply.status} OK", f"Content-Type: {reply.content_type}"]
+        lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+        lines += [f"Content-Length: {len(reply.body)}", "Connection: close", "", ""]
+        head = "\r\n".join(lines).encode("latin-1")
+        for index in range(len(head)):
+            if index and self.ctx.stopping.wait(reply.head_delay):
+                return
+            self.wfile.write(head[index : index + 1])
         self.wfile.write(reply.body)
 
     def _send_stream(self, reply: Reply) -> None:

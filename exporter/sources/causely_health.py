@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exporter.http import ApiError
+from exporter.logs import quote
 
 log = logging.getLogger(__name__)
 
@@ -90,5 +91,5 @@ def parse_health(scope: str, entity_types: Sequence[str], rows: Any) -> HealthRe
         key = (str(entity_type), severity)
         counts[key] = counts.get(key, 0) + count
     if skipped:
-        log.warning("event=health_rows_skipped scope=%s skipped=%d", scope, skipped)
+        log.warning("event=health_rows_skipped scope=%s skipped=%d", quote(scope), skipped)
     return HealthResult(scope, counts, skipped)

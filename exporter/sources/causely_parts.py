@@ -15,6 +15,7 @@ from typing import Any
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, walk
+from exporter.sources import SkipCounter, node_key
 from exporter.sources.causely import CauselySource, Scope, graphql_connection
 from exporter.sources.causely_health import (
     HEALTH_QUERY,
@@ -50,6 +51,7 @@ class CauselyPartsSource:
         self._client = client
         self._causely = causely
         self._scopes: dict[str, Scope] = {}
+        self.skips = SkipCounter()  # read by the collector for causely_exporter_skipped_nodes
 
     def plan(self, deadline: float) -> list[str]:
         self._scopes = dict(self._causely.planned_scopes(deadline))
@@ -65,8 +67,9 @@ class CauselyPartsSource:
     def collect(self, unit: str, deadline: float) -> HealthResult | SloResult:
         part, scope_name = split_unit(unit)
         scope = self._scopes[scope_name]
-        if scope.missing:
-            error = ApiError("getUserScopes", "scope_not_found", f"no user scope {scope_name!r}")
+        if scope.missing or scope.malformed:
+            code = "scope_not_found" if scope.missing else "malformed_response"
+            error = ApiError("getUserScopes", code, "the scope cannot be queried")
             error.counted = True  # the defect unit of the scope counts it
             raise error
         if part == HEALTH:
@@ -98,8 +101,13 @@ class CauselyPartsSource:
             )
             return result
 
-        nodes = walk(SLO_OPERATION, page, key=lambda node: node.get("id"))
-        return collect_slos(scope.name, nodes, self._config.parts.max_slo_series)
+        nodes = walk(
+            SLO_OPERATION,
+            page,
+            key=lambda node: node_key(node.get("id")),
+            on_page=lambda p: self.skips.add(SLO_OPERATION, "not_an_object", p.skipped),
+        )
+        return collect_slos(scope.name, nodes, self._config.parts.max_slo_series, self.skips)
 
     def _post(
         self,

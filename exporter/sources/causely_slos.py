@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.sources import top_k
+from exporter.sources import SkipCounter, is_clean_id, text, top_k
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +60,13 @@ def slo_order(slo: Slo) -> tuple[object, ...]:
     return (STATE_RANK.get(slo.state, len(STATE_RANK)), slo.name, slo.id)
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def parse_slo(node: Mapping[str, Any]) -> Slo | None:
-    """An Slo from a node; None without an id. Wrong types become empty strings."""
+    """An Slo from a node; None without a usable id. Names are cleaned and bounded label
+    values; wrong types become empty strings."""
     slo_id = node.get("id")
-    if isinstance(slo_id, int) and not isinstance(slo_id, bool):
+    if type(slo_id) is int:
         slo_id = str(slo_id)
-    if not isinstance(slo_id, str) or not slo_id:
+    if type(slo_id) is not str or not is_clean_id(slo_id):
         return None
     entity, related = node.get("entity"), node.get("relatedEntity")
     entity = entity if isinstance(entity, dict) else {}
@@ -77,29 +74,37 @@ def parse_slo(node: Mapping[str, Any]) -> Slo | None:
     state = node.get("state")
     return Slo(
         id=slo_id,
-        name=_text(entity.get("name")),
-        entity_name=_text(related.get("name")),
-        entity_type=_text(related.get("typeName")) or "unknown",
+        name=text(entity.get("name")),
+        entity_name=text(related.get("name")),
+        entity_type=text(related.get("typeName"), "unknown"),
         state=state if state in STATE_RANK else UNKNOWN,
     )
 
 
-def collect_slos(scope: str, nodes: Iterable[Any], cap: int) -> SloResult:
+def skip_reason(node: Mapping[str, Any]) -> str:
+    slo_id = node.get("id")
+    if slo_id is None or slo_id == "":
+        return "missing_id"
+    return "wrong_type" if type(slo_id) not in (str, int) else "invalid_id"
+
+
+def collect_slos(scope: str, nodes: Iterable[Any], cap: int, skips: SkipCounter) -> SloResult:
     counts: Counter[str] = Counter(dict.fromkeys(SLO_STATES, 0))
-    skipped = 0
+    skipped: Counter[str] = Counter()
 
     def parsed() -> Iterator[Slo]:
-        nonlocal skipped
         for node in nodes:
-            slo = parse_slo(node) if isinstance(node, dict) else None
+            slo = parse_slo(node)
             if slo is None:
-                skipped += 1
+                skipped[skip_reason(node)] += 1
                 continue
             counts[slo.state] += 1
             yield slo
 
     kept = top_k(parsed(), cap, slo_order)
+    for reason, count in skipped.items():
+        skips.add(OPERATION, reason, count)
     if skipped:
-        log.warning("event=slos_without_id scope=%s skipped=%d", scope, skipped)
+        log.warning("event=slos_skipped skipped=%d", sum(skipped.values()))
     total = sum(counts.values())
     return SloResult(scope, dict(counts), tuple(kept), total - len(kept), total)
