@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from exporter.config import ConfigError, build_config, load_config
 from exporter.resolve_times import BUCKETS, ActiveSet, ResolveTracker
 from exporter.simulator import Simulator, SimulatorConfig
 from tests.conftest import InProcess, active_by_combination, sim_config, truth_by_combination
@@ -376,3 +378,35 @@ def test_tracker_memory_is_the_active_set_only() -> None:
     tracker.update("a", active(("id-1", 1.0)), 20_060.0)
     assert tracker.tracked() == 1
     assert counts(tracker)[("a", "Critical")] == 9_999
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"entity_health": {"entity_types": []}}, "causely.entity_health.entity_types"),
+        ({"entity_health": {"entity_types": "Service"}}, "causely.entity_health.entity_types"),
+        ({"entity_health": {"enabled": "yes"}}, "causely.entity_health.enabled"),
+        ({"entity_health": {"typo": 1}}, "causely.entity_health.typo"),
+        ({"slos": {"max_series": -1}}, "causely.slos.max_series"),
+        ({"slos": []}, "causely.slos"),
+        ({"time_to_resolve": 1}, "causely.time_to_resolve"),
+    ],
+)
+def test_parts_config_errors_name_the_field(section: dict[str, object], message: str) -> None:
+    env = {"CAUSELY_CLIENT_ID": "id", "CAUSELY_CLIENT_SECRET": "secret"}
+    with pytest.raises(ConfigError) as error:
+        build_config({"causely": section}, env)
+    assert str(error.value).startswith(message), str(error.value)
+
+
+def test_parts_config_defaults_and_example() -> None:
+    env = {"CAUSELY_CLIENT_ID": "id", "CAUSELY_CLIENT_SECRET": "secret"}
+    parts = build_config({}, env).causely.parts
+    assert (parts.health, parts.health_entity_types, parts.slos) == (True, ("Service",), True)
+    assert (parts.max_slo_series, parts.time_to_resolve) == (500, True)
+    example = load_config(str(Path(__file__).parent.parent / "config.example.yaml"), env)
+    assert example.causely.parts == parts
+    assert example.causeflow.time_to_resolve is True
