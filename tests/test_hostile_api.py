@@ -11,6 +11,7 @@ import math
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ import responses
 
 from exporter.apitext import MAX_DISTINCT_CODES, OTHER, CodeFolder, clean_message, error_code
 from exporter.auth import UNKNOWN_LIFETIME_CEILING, CauselyAuth, lifetime, refresh_time
-from exporter.body import MAX_JSON_DEPTH, nesting_exceeds, parse_json
+from exporter.body import MAX_JSON_DEPTH, Watchdog, nesting_exceeds, parse_json
 from exporter.config import ConfigError, HttpConfig, Secret, build_config
 from exporter.http import KNOWN_CODES, ApiClient, ApiError, ApiStats, error_from_body
 from exporter.simulator import Simulator, SimulatorConfig
@@ -177,6 +178,19 @@ def test_nesting_bound_is_exact_and_ignores_brackets_in_strings() -> None:
         with pytest.raises(Exception) as info:
             parse_json(junk)
         assert type(info.value).__name__ == "BodyError"
+
+
+def test_the_watchdog_fires_on_time_and_forgets_disarmed_alarms() -> None:
+    dog = Watchdog()
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(10)  # the test's bound, should the watchdog never fire
+        for _ in range(1000):  # calls that finished long before their cycle's deadline
+            dog.disarm(dog.arm(time.time() + 600, left))
+        assert len(dog._heap) < 100
+        alarm = dog.arm(time.time() + 0.2, left)
+        assert left.recv(1) == b""  # blocks until the watchdog shuts the socket down
+        assert alarm.fired
 
 
 # --- hostile error codes and messages -------------------------------------------------------
