@@ -215,6 +215,19 @@ def test_hostile_error_codes_never_raise_and_fold_into_a_bounded_set(
     assert all(CODE_SHAPE.match(code) for code in codes)
 
 
+def test_the_exporter_keeps_api_error_series_bounded(small_sim: Simulator) -> None:
+    """Through the collector and the renderer: every cycle a new hostile code."""
+    small_sim.inject("hostile_error", target="causeflow", count=None, distinct=True)
+    run = InProcess(sim_config(small_sim, causely={"enabled": False}, causeflow={"enabled": True}))
+    for _ in range(MAX_DISTINCT_CODES + 8):
+        metrics = run.cycle()
+        assert metrics["causeflow_up"][()] == 0
+    series = metrics["causely_exporter_api_errors_total"]
+    codes = {dict(labels)["error"] for labels in series}
+    assert len(codes) == MAX_DISTINCT_CODES + 1 and OTHER in codes
+    assert sum(series.values()) == MAX_DISTINCT_CODES + 8
+
+
 def test_error_bodies_of_any_shape_give_a_code_and_a_clean_message() -> None:
     cases = [
         b'{"error": "\\ud800\\udfff", "message": "a\\nb\\u0000"}',
