@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: venv demo test lint bench soak clean
+.PHONY: help venv demo test lint bench soak clean
+
+help: ## list the targets, one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/causely-exporter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,26 +14,26 @@ $(BIN)/causely-exporter: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-venv: $(BIN)/causely-exporter
+venv: $(BIN)/causely-exporter ## create .venv with the package (editable) and the test tools
 
-demo: venv
+demo: venv ## run the exporter against the built-in simulator on :9863 (collects every 15s)
 	$(BIN)/causely-exporter --demo
 
-lint: venv
+lint: venv ## ruff check, ruff format --check, mypy --strict on exporter/
 	$(BIN)/ruff check exporter tests bench
 	$(BIN)/ruff format --check exporter tests bench
 	$(BIN)/mypy exporter
 
-test: venv lint
+test: venv lint ## lint, install prometheus/alertmanager if missing, run the whole suite
 	./scripts/install-test-deps.sh
 	$(BIN)/pytest -q
 
-bench: venv
+bench: venv ## benchmarks (installs nginx and wrk if missing); figures in README
 	./scripts/install-test-deps.sh nginx:nginx-light wrk:wrk
 	$(BIN)/python -m bench.run_all
 
-soak: venv
+soak: venv ## long soak test with random faults
 	$(BIN)/pytest -q --soak -m soak
 
-clean:
+clean: ## remove .venv and the tool caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -138,9 +138,9 @@ def big_heads(base: str, pid: int, clients: int) -> dict[str, Any]:
     healthy = requests.get(base + "/healthz", timeout=5).status_code == 200
     return {
         "clients": clients,
-        "rss_before_mb": before["VmRSS"] / 1024,
-        "rss_peak_mb": peaks.get("VmRSS", 0) / 1024,
-        "rss_growth_mb": (peaks.get("VmRSS", 0) - before["VmRSS"]) / 1024,
+        "rss_before_mib": before["VmRSS"] / 1024,
+        "rss_peak_mib": peaks.get("VmRSS", 0) / 1024,
+        "rss_growth_mib": (peaks.get("VmRSS", 0) - before["VmRSS"]) / 1024,
         "threads_before": before["Threads"],
         "threads_peak": peaks.get("Threads", 0),
         "answers": dict(answers),
@@ -280,8 +280,8 @@ def report(r: dict[str, Any]) -> None:
         [
             (
                 f"RSS, {h['clients']} clients x 5.4 MB heads",
-                f"+{h['rss_growth_mb']:.1f} MB",
-                f"{h['rss_before_mb']:.0f} -> {h['rss_peak_mb']:.0f} MB peak, "
+                f"+{h['rss_growth_mib']:.1f} MiB",
+                f"{h['rss_before_mib']:.0f} -> {h['rss_peak_mib']:.0f} MiB peak, "
                 f"threads {h['threads_before']} -> {h['threads_peak']}, answers {h['answers']}",
             ),
             (

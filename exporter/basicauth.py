@@ -42,7 +42,7 @@ class AuthResult(enum.Enum):
 class RateLimit:
     """A token bucket on failed attempts: `burst` at once, then one per `interval` seconds."""
 
-    interval: float = 0.2
+    interval: float = 0.5
     burst: int = 10
 
     @property

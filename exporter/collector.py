@@ -1,26 +1,57 @@
 """The collection loop: runs the sources, keeps the last good result per unit, and swaps in
-one immutable snapshot per cycle. /metrics reads the snapshot; it never calls an API."""
+one immutable snapshot per cycle. /metrics reads the snapshot; it never calls an API.
+
+Supervision: nothing a source, a parser or the renderer raises may end the loop. An
+unexpected error fails only its unit (down, last good values kept), is counted by source and
+reason, and is logged in one line (the traceback at debug). A failed render keeps the previous
+snapshot in service and is counted. Each snapshot carries the instant after which /healthz
+calls the collector stuck or dead, so a wedged process gets restarted.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Generic, TypeVar
 
+from exporter.cardinality import fold
 from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
+from exporter.logs import quote
 from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
-from exporter.sources import Source
+from exporter.metrics_health import PartsView, ResolveView
+from exporter.resolve_times import ResolveTracker
+from exporter.sources import SkipCounter, Source
+from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
 from exporter.sources.causeflow import IncidentResult
-from exporter.sources.causely import Defect, ScopeResult
+from exporter.sources.causely import Defect, ScopeResult, fold_bucket
+from exporter.sources.causely_health import HealthResult
+from exporter.sources.causely_parts import HEALTH, split_unit
+from exporter.sources.causely_slos import Slo, SloResult
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
+
+# Beyond the cycle's own bound (interval + deadline): rendering, scheduling, a slow machine.
+LIVENESS_MARGIN_SECONDS = 5.0
+MAX_ERROR_REASONS = 20  # distinct exception types kept as labels; the rest count as "other"
+
+
+def liveness_window(config: Config) -> float:
+    """Longest normal gap between two finished cycles, plus a margin.
+
+    A cycle ends within its deadline and the next one starts an interval after the last one
+    started (or at once, when a cycle overran the interval).
+    """
+    collection = config.collection
+    bound = max(collection.interval, collection.deadline) + collection.deadline
+    return bound + max(LIVENESS_MARGIN_SECONDS, 0.1 * bound)
 
 
 @dataclass(frozen=True)
@@ -33,6 +64,9 @@ class Snapshot:
     # End of the last cycle in which at least one unit brought fresh data.
     data_time: float | None
     ok: bool
+    # time.monotonic() past which no newer snapshot means the collector is stuck or dead.
+    live_until: float = math.inf
+    render_failed: bool = False  # the last cycle's render failed; these bytes are older
 
 
 @dataclass
@@ -41,6 +75,7 @@ class SourceState:
     last_good: dict[str, object] = field(default_factory=dict)
     unit_up: dict[str, bool] = field(default_factory=dict)
     planned: bool = False
+    essential: bool = True  # False: its units do not decide the cycle's overall success
 
 
 class ZeroRetention(Generic[K]):
@@ -113,7 +148,13 @@ class Collector:
         self._sources = list(sources)
         self._stats = stats
         self._stop = stop
-        self._state = {source.name: SourceState() for source in self._sources}
+        self._state = {
+            source.name: SourceState(essential=getattr(source, "essential", True))
+            for source in self._sources
+        }
+        self._defect_clears: ResolveTracker | None = None
+        self._incident_clears: ResolveTracker | None = None
+        self._set_trackers(config)
         self._causely_zeros: ZeroRetention[tuple[str, str, str, str]] = ZeroRetention(
             config.collection.zero_retention
         )
@@ -123,11 +164,14 @@ class Collector:
         self._last_success: float | None = None
         self._data_time: float | None = None
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        self._errors: Counter[tuple[str, str]] = Counter()
+        self._render_failures = 0
         # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
         # where their own counters come from. Called inside try/except: they cannot end the loop.
         self.view_hooks: list[Callable[[View], None]] = []
         self.extra_stats: Callable[[], BridgeStats] | None = None
-        self._snapshot = self._build(time.time(), None, ok=False)
+        self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
+        self._publish(time.time(), None, ok=False)
         self._pending: tuple[Config, list[Source]] | None = None
         self._pending_lock = threading.Lock()
 
@@ -150,8 +194,26 @@ class Collector:
             self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
         self._config = config
         self._sources = sources
-        self._state = {s.name: self._state.get(s.name) or SourceState() for s in sources}
+        self._state = {
+            s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
+            for s in sources
+        }
+        self._set_trackers(config)
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+
+    def _set_trackers(self, config: Config) -> None:
+        """Time to resolve trackers as configured; one that stays on keeps its history (its
+        filter key, checked every cycle, forgets what a severity filter change hid)."""
+        causely = config.causely.enabled and config.causely.parts.time_to_resolve
+        causeflow = config.causeflow.enabled and config.causeflow.time_to_resolve
+        if not causely:
+            self._defect_clears = None
+        elif self._defect_clears is None:
+            self._defect_clears = ResolveTracker()
+        if not causeflow:
+            self._incident_clears = None
+        elif self._incident_clears is None:
+            self._incident_clears = ResolveTracker()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -161,7 +223,10 @@ class Collector:
         """Collect now, then every interval, until stop is set."""
         while not self._stop.is_set():
             started = time.monotonic()
-            self.collect_once()
+            try:
+                self.collect_once()
+            except Exception as exc:  # a bug outside any unit: count it, keep the loop
+                self._unexpected("collector", "-", exc)
             interval = self._config.collection.interval  # a reload may have changed it
             self._stop.wait(max(0.0, started + interval - time.monotonic()))
 
@@ -175,23 +240,19 @@ class Collector:
             try:
                 state.units = source.plan(deadline)
                 state.planned = True
-            except (ApiError, Stopped) as exc:
+            except Exception as exc:
                 state.planned = False
                 self._log_failure(source.name, "-", exc)
             if not state.planned:
                 continue
             for unit in state.units:
                 tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
-        for (source_name, unit), outcome in run_bounded(tasks, self._workers).items():
+        results = run_bounded(tasks, self._workers)
+        for (source_name, unit), outcome in results.items():
             state = self._state[source_name]
             state.unit_up[unit] = not isinstance(outcome, BaseException)
-            if isinstance(outcome, ApiError | Stopped):
+            if isinstance(outcome, BaseException):
                 self._log_failure(source_name, unit, outcome)
-            elif isinstance(outcome, BaseException):
-                # A bug must not blank the other scopes, but it must be seen.
-                log.error(
-                    "event=collect_bug source=%s unit=%s error=%r", source_name, unit, outcome
-                )
             else:
                 state.last_good[unit] = outcome
         for state in self._state.values():
@@ -203,13 +264,13 @@ class Collector:
             else:
                 state.unit_up = dict.fromkeys(state.unit_up, False)
         finished = time.time()
-        ok = all(self._source_up(s) for s in self._state.values())
+        self._track_clears(results, finished)
+        ok = all(self._source_up(s) for s in self._state.values() if s.essential)
         if ok:
             self._last_success = finished
         if tasks and any(any(s.unit_up.values()) for s in self._state.values()):
             self._data_time = finished
-        snapshot = self._build(finished, finished - started, ok)
-        self._snapshot = snapshot
+        snapshot = self._publish(finished, finished - started, ok)
         log.info(
             "event=collection_done ok=%s duration_seconds=%.3f units_ok=%d units=%d",
             str(ok).lower(),
@@ -219,6 +280,24 @@ class Collector:
         )
         return snapshot
 
+    def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
+        """Feed each successful unit's active set to its tracker (see resolve_times.py)."""
+        defects, causely = self._defect_clears, self._state.get("causely")
+        if defects is not None and causely is not None:
+            planned = causely.units if causely.planned else None
+            defects.start_cycle(planned, self._config.causely.severities)
+            for (source_name, unit), outcome in results.items():
+                active = outcome.active if isinstance(outcome, ScopeResult) else None
+                if source_name == "causely" and active is not None:
+                    defects.update(unit, active, now)
+        incidents, causeflow = self._incident_clears, self._state.get("causeflow")
+        if incidents is not None and causeflow is not None:
+            flt = (self._config.causeflow.statuses, self._config.causeflow.severities)
+            incidents.start_cycle([INCIDENTS_UNIT] if causeflow.planned else None, flt)
+            outcome = results.get(("causeflow", INCIDENTS_UNIT))
+            if isinstance(outcome, IncidentResult) and outcome.active is not None:
+                incidents.update(INCIDENTS_UNIT, outcome.active, now)
+
     def _log_failure(self, source: str, unit: str, exc: BaseException) -> None:
         if isinstance(exc, Stopped):
             return
@@ -227,17 +306,61 @@ class Collector:
                 self._stats.error(exc.operation, exc.error)
                 exc.counted = True
             log.warning(
-                'event=collect_failed source=%s unit=%s operation=%s error=%s msg="%s"',
+                "event=collect_failed source=%s unit=%s operation=%s error=%s msg=%s",
                 source,
-                unit,
+                quote(unit),
                 exc.operation,
-                exc.error,
-                exc.message,
+                quote(exc.error, 64),
+                quote(exc.message, 300),
             )
+            return
+        # A bug, or an answer no parser expected: it must not blank the other units, and it
+        # must be seen. One line a cycle; the traceback only at debug.
+        self._unexpected(source, unit, exc)
+
+    def _unexpected(self, source: str, unit: str, exc: BaseException) -> None:
+        reason = type(exc).__name__
+        if (source, reason) not in self._errors and len(self._errors) >= MAX_ERROR_REASONS:
+            reason = "other"
+        self._errors[(source, reason)] += 1
+        log.error(
+            "event=collect_error source=%s unit=%s reason=%s msg=%s",
+            source,
+            quote(unit),
+            quote(reason),
+            quote(str(exc), 300),
+        )
+        log.debug("event=collect_error_traceback source=%s", source, exc_info=exc)
 
     @staticmethod
     def _source_up(state: SourceState) -> bool:
         return state.planned and all(state.unit_up.get(u, False) for u in state.units)
+
+    def _live_until(self) -> float:
+        return time.monotonic() + liveness_window(self._config)
+
+    def _publish(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+        """Render and swap in a new snapshot; on failure keep serving the previous bytes."""
+        try:
+            snapshot = self._build(now, duration, ok)
+        except Exception as exc:
+            self._render_failures += 1
+            log.error(
+                "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
+            )
+            log.debug("event=render_failed_traceback", exc_info=exc)
+            # live_until stays: renders failing for the whole window make /healthz fail.
+            snapshot = replace(self._snapshot, render_failed=True)
+        self._snapshot = snapshot
+        return snapshot
+
+    def _skipped_nodes(self) -> dict[tuple[str, str], int]:
+        totals: Counter[tuple[str, str]] = Counter()
+        for source in self._sources:
+            skips = getattr(source, "skips", None)
+            if isinstance(skips, SkipCounter):
+                totals.update(skips.snapshot())
+        return dict(totals)
 
     def _build(self, now: float, duration: float | None, ok: bool) -> Snapshot:
         view = View(
@@ -247,10 +370,17 @@ class Collector:
             causeflow=self._causeflow_view(now) if "causeflow" in self._state else None,
             last_success=self._last_success,
             duration=duration,
+            parts=self._parts_view() if "causely_parts" in self._state else None,
+            resolve=self._resolve_view(),
+            collection_errors=dict(self._errors),
+            render_failures=self._render_failures,
+            skipped_nodes=self._skipped_nodes(),
         )
         view = self._hand_over(view)
         exposition = render(view)
-        return Snapshot(exposition.body, exposition.gzip_body, now, self._data_time, ok)
+        return Snapshot(
+            exposition.body, exposition.gzip_body, now, self._data_time, ok, self._live_until()
+        )
 
     def _hand_over(self, view: View) -> View:
         for hook in self.view_hooks:
@@ -271,6 +401,7 @@ class Collector:
         active: dict[tuple[str, str, str, str], int] = {}
         defects: dict[str, tuple[Defect, ...]] = {}
         dropped: dict[str, int] = {}
+        folded: dict[str, int] = {}
         alertable: dict[str, tuple[Defect, ...]] = {}
         alert_dropped: dict[str, int] = {}
         for result in results:
@@ -280,17 +411,35 @@ class Collector:
                 active[(result.scope, severity, entity_type, name)] = count
             defects[result.scope] = result.defects
             dropped[result.scope] = result.dropped
+            folded[result.scope] = result.folded
         rows = self._causely_zeros.apply(active, now)
         return CauselyView(
             up=self._source_up(state),
             scope_up=dict(state.unit_up),
-            active=rows,
+            active=self._cap_per_scope(rows, folded),
             defects=defects,
             dropped=dropped,
+            folded=folded,
             entity_labels=tuple(label for _, label in self._config.causely.entity_labels),
             alertable=alertable,
             alert_dropped=alert_dropped,
         )
+
+    def _cap_per_scope(
+        self, rows: Mapping[tuple[str, str, str, str], int], folded: dict[str, int]
+    ) -> dict[tuple[str, str, str, str], int]:
+        """The sources fold what they count; zeros kept by retention are capped here."""
+        cap = self._config.causely.max_active_series
+        by_scope: dict[str, dict[tuple[str, str, str], int]] = {}
+        for (scope, *labels), count in rows.items():
+            by_scope.setdefault(scope, {})[(labels[0], labels[1], labels[2])] = count
+        capped: dict[tuple[str, str, str, str], int] = {}
+        for scope, counts in by_scope.items():
+            if len(counts) > cap:
+                folded[scope] = folded.get(scope, 0) + fold(counts, cap, fold_bucket)
+            for (severity, entity_type, name), count in counts.items():
+                capped[(scope, severity, entity_type, name)] = count
+        return capped
 
     def _causeflow_view(self, now: float) -> CauseFlowView:
         state = self._state["causeflow"]
@@ -305,3 +454,37 @@ class Collector:
             alertable=result.alertable if result is not None else (),
             alert_dropped=result.alert_dropped if result is not None else 0,
         )
+
+    def _parts_view(self) -> PartsView:
+        state = self._state["causely_parts"]
+        health_up: dict[str, bool] = {}
+        slos_up: dict[str, bool] = {}
+        for unit, ok in state.unit_up.items():
+            part, scope = split_unit(unit)
+            (health_up if part == HEALTH else slos_up)[scope] = ok
+        entities: dict[tuple[str, str, str], int] = {}
+        slo_counts: dict[tuple[str, str], int] = {}
+        slos: dict[str, tuple[Slo, ...]] = {}
+        dropped: dict[str, int] = {}
+        for result in state.last_good.values():
+            if isinstance(result, HealthResult):
+                for (entity_type, severity), count in result.counts.items():
+                    entities[(result.scope, entity_type, severity)] = count
+            elif isinstance(result, SloResult):
+                for slo_state, count in result.counts.items():
+                    slo_counts[(result.scope, slo_state)] = count
+                slos[result.scope] = result.slos
+                dropped[result.scope] = result.dropped
+        parts = self._config.causely.parts
+        return PartsView(
+            parts.health, parts.slos, health_up, slos_up, entities, slo_counts, slos, dropped
+        )
+
+    def _resolve_view(self) -> ResolveView | None:
+        if self._defect_clears is None and self._incident_clears is None:
+            return None
+        defects = self._defect_clears.snapshot() if self._defect_clears else None
+        incidents = None
+        if self._incident_clears is not None:
+            incidents = {sev: v for (_, sev), v in self._incident_clears.snapshot().items()}
+        return ResolveView(defects, incidents)

@@ -71,6 +71,17 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class CauselyParts:
+    """Which Causely queries besides the defects run each cycle (issue 11), all on by default."""
+
+    health: bool = True
+    health_entity_types: tuple[str, ...] = ("Service",)
+    slos: bool = True
+    max_slo_series: int = 500
+    time_to_resolve: bool = True
+
+
+@dataclass(frozen=True)
 class CauselyConfig:
     enabled: bool = True
     auth_url: str = DEFAULT_AUTH_URL
@@ -83,7 +94,10 @@ class CauselyConfig:
     severities: tuple[str, ...] = ()
     page_size: int = 100
     max_defect_series: int = 500
+    # Series of causely_active_defects per scope; the least populous fold into __other__.
+    max_active_series: int = 1000
     concurrency: int = 4
+    parts: CauselyParts = field(default_factory=CauselyParts)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
     entity_labels: tuple[tuple[str, str], ...] = (
         ("k8s.cluster.name", "cluster"),
@@ -101,6 +115,7 @@ class CauseFlowConfig:
     severities: tuple[str, ...] = ()
     max_incident_series: int = 500
     max_restarts: int = 2
+    time_to_resolve: bool = True
 
 
 @dataclass(frozen=True)
@@ -373,11 +388,35 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         severities=s.strings("severities", CAUSELY_SEVERITIES),
         page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
         max_defect_series=s.integer("max_defect_series", 500, minimum=0),
+        # At least room for the __other__ buckets (one per severity) and some real rows.
+        max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        parts=_causely_parts(s),
         entity_labels=_entity_labels(s),
     )
     s.finish()
     return config
+
+
+def _causely_parts(s: _Section) -> CauselyParts:
+    health = _Section(s.get("entity_health"), s.name("entity_health"))
+    slos = _Section(s.get("slos"), s.name("slos"))
+    entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
+    if entity_types is not None and not entity_types:
+        raise ConfigError("causely.entity_health.entity_types: expected at least one type")
+    parts = CauselyParts(
+        health=health.boolean("enabled", True),
+        health_entity_types=entity_types or ("Service",),
+        slos=slos.boolean("enabled", True),
+        max_slo_series=slos.integer("max_series", 500, minimum=0),
+        time_to_resolve=s.boolean("time_to_resolve", True),
+    )
+    health.finish()
+    slos.finish()
+    for name in parts.health_entity_types:
+        if len(name) > 100:
+            raise ConfigError("causely.entity_health.entity_types: a type name is too long")
+    return parts
 
 
 def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
@@ -396,6 +435,7 @@ def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
         severities=s.strings("severities", CAUSEFLOW_SEVERITIES),
         max_incident_series=s.integer("max_incident_series", 500, minimum=0),
         max_restarts=s.integer("max_restarts", 2, minimum=0, maximum=10),
+        time_to_resolve=s.boolean("time_to_resolve", True),
     )
     s.finish()
     return config

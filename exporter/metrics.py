@@ -15,6 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from exporter import __version__
 from exporter.http import StatsSnapshot
+from exporter.metrics_health import PartsView, ResolveView, parts_families, resolve_families
+from exporter.sources import clean
 from exporter.sources.causeflow import Incident
 from exporter.sources.causely import Defect
 
@@ -30,6 +32,7 @@ class CauselyView:
     active: Mapping[tuple[str, str, str, str], int]
     defects: Mapping[str, tuple[Defect, ...]]
     dropped: Mapping[str, int]
+    folded: Mapping[str, int] = field(default_factory=dict)
     # Prometheus label names of causely.entity_labels, in the order of Defect.labels.
     entity_labels: tuple[str, ...] = ()
     # For the Alertmanager bridge: per scope, the defects it pages for, and how many
@@ -70,6 +73,13 @@ class View:
     last_success: float | None = None
     duration: float | None = None
     version: str = field(default=__version__)
+    parts: PartsView | None = None  # service health and SLOs
+    resolve: ResolveView | None = None  # time to resolve
+    # (source, reason) -> units or plans failed by an unexpected error
+    collection_errors: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    render_failures: int = 0
+    # (operation, reason) -> API nodes skipped for a wrong type or an unfit id
+    skipped_nodes: Mapping[tuple[str, str], int] = field(default_factory=dict)
     bridge: BridgeStats | None = None
 
 
@@ -83,6 +93,16 @@ def _causely_families(view: CauselyView) -> Iterator[Metric]:
     for (scope, severity, entity_type, name), count in sorted(view.active.items()):
         active.add_metric([scope, severity, entity_type, name], count)
     yield active
+
+    folded = GaugeMetricFamily(
+        "causely_active_defects_folded",
+        "Label combinations of causely_active_defects merged into entity_type and defect_name "
+        '"__other__" by causely.max_active_series; sums per scope and severity stay exact' + CACHED,
+        labels=["scope"],
+    )
+    for scope, count in sorted(view.folded.items()):
+        folded.add_metric([scope], count)
+    yield folded
 
     info = GaugeMetricFamily(
         "causely_defect_info",
@@ -178,9 +198,15 @@ def _causeflow_families(view: CauseFlowView) -> Iterator[Metric]:
 def _counter(
     name: str, documentation: str, labels: list[str], values: Mapping[tuple[str, str], int]
 ) -> CounterMetricFamily:
+    # Codes and reasons may carry API bytes: cleaned here too, as a last line of defence, and
+    # merged, so two codes that clean to the same text never make a duplicate series.
+    merged: dict[tuple[str, ...], int] = {}
+    for label_values, count in values.items():
+        key = tuple(clean(value, 64) for value in label_values)
+        merged[key] = merged.get(key, 0) + count
     family = CounterMetricFamily(name, documentation, labels=labels)
-    for label_values, count in sorted(values.items()):
-        family.add_metric(list(label_values), count)
+    for key, count in sorted(merged.items()):
+        family.add_metric(list(key), count)
     return family
 
 
@@ -220,6 +246,24 @@ def _self_families(view: View) -> Iterator[Metric]:
         "API calls that failed after all retries, by operation and error code.",
         ["operation", "error"],
         view.stats.errors,
+    )
+    yield _counter(
+        "causely_exporter_collection_errors",
+        "Units (scopes, incident lists) or plans failed by an unexpected error, by source and "
+        "exception type; the unit keeps its last good values.",
+        ["source", "reason"],
+        view.collection_errors,
+    )
+    yield CounterMetricFamily(
+        "causely_exporter_render_failures",
+        "Cycles whose exposition could not be rendered; the previous one was served instead.",
+        value=view.render_failures,
+    )
+    yield _counter(
+        "causely_exporter_skipped_nodes",
+        "API nodes left out for a field of the wrong type or an unfit id, by operation and reason.",
+        ["operation", "reason"],
+        view.skipped_nodes,
     )
     build = GaugeMetricFamily(
         "causely_exporter_build_info", "Build information; always 1.", labels=["version"]
@@ -285,6 +329,10 @@ class _ViewCollector:
             yield from _causely_families(self._view.causely)
         if self._view.causeflow is not None:
             yield from _causeflow_families(self._view.causeflow)
+        if self._view.parts is not None:
+            yield from parts_families(self._view.parts)
+        if self._view.resolve is not None:
+            yield from resolve_families(self._view.resolve)
         yield from _self_families(self._view)
         if self._view.bridge is not None:
             yield from _bridge_families(self._view.bridge)

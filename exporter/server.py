@@ -1,7 +1,8 @@
 """The HTTP server: serves the current snapshot's bytes. It never touches a source.
 
-/metrics copies bytes rendered once per cycle (gzip when asked), /healthz answers while the
-process runs, /readyz once fresh data exists, / is a landing page. Each connection gets its own
+/metrics copies bytes rendered once per cycle (gzip when asked), /healthz answers 200 while
+the collector keeps publishing snapshots (503 once it is stuck or dead: Snapshot.live_until),
+/readyz once fresh data exists, / is a landing page. Each connection gets its own
 thread, so many scrapes are served at once; what a connection may cost (head size, deadlines,
 how many at once, who gives way) is in exporter.httpconn. TLS, basic auth and extra headers
 come from --web.config.file and can be swapped at run time (set_web_config).
@@ -25,7 +26,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
@@ -365,7 +366,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == settings.telemetry_path:
             self._metrics(head)
         elif path == "/healthz":
-            self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
+            live, reason = self._liveness()
+            self._send(
+                200 if live else 503, reason.encode() + b"\n", "text/plain; charset=utf-8", head
+            )
         elif path == "/readyz":
             ready, reason = self._readiness()
             self._send(
@@ -397,6 +401,17 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             self._send(200, snapshot.body, CONTENT_TYPE, head, extra={"Vary": "Accept-Encoding"})
+
+    def _liveness(self) -> tuple[bool, str]:
+        """Down once no cycle has published a snapshot within the collector's own bound."""
+        snapshot = self.server.snapshot()
+        overdue = time.monotonic() - snapshot.live_until
+        if overdue > 0:
+            age = time.time() - snapshot.created_at
+            return False, f"not live: the collector published nothing for {age:.0f}s (stuck)"
+        if snapshot.render_failed:
+            return True, "ok; the last render failed, serving the previous metrics"
+        return True, "ok"
 
     def _readiness(self) -> tuple[bool, str]:
         snapshot = self.server.snapshot()
@@ -459,6 +474,10 @@ class ExporterServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def set_interval(self, interval: float) -> None:
+        """The collection interval readiness judges staleness by (a reload may change it)."""
+        self._server.settings = replace(self._server.settings, interval=interval)
 
     def set_web_config(self, web: WebConfig) -> None:
         """Use `web` (TLS context, users, headers) for connections and requests from now on.

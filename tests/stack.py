@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,18 +102,36 @@ class Prometheus(Process):
 
 
 class Alertmanager(Process):
-    def __init__(self, tmp: Path, config_text: str) -> None:
+    """One Alertmanager; alone by default, or a cluster member given its gossip port and peers'."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        config_text: str,
+        cluster_port: int | None = None,
+        peers: Sequence[int] = (),
+        cluster_args: Sequence[str] = (),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         path = tmp / "alertmanager.yml"
         path.write_text(config_text)
+        if cluster_port is None:
+            cluster = ["--cluster.listen-address="]  # a single instance: no gossip ports
+        else:
+            cluster = [
+                f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
+                *(f"--cluster.peer=127.0.0.1:{peer}" for peer in peers),
+                *cluster_args,
+            ]
         super().__init__(
             [
                 binary("alertmanager"),
                 f"--config.file={path}",
                 f"--storage.path={tmp / 'am-data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",  # a single instance: no gossip ports
+                *cluster,
                 "--log.level=warn",
             ],
             tmp / "alertmanager.log",

@@ -260,7 +260,9 @@ def test_at_most_256_alerts_per_request() -> None:
             assert [len(r.body) for r in am.received()] == [256, 256, 88]
             assert {r.path for r in am.received()} == {"/api/v2/alerts"}
             assert am.received()[0].headers["Content-Type"] == "application/json"
-            assert stats.sent[target.label] == 3 and stats.failed[target.label] == 0
+            # The receiver records a request before it answers: wait for the answers too.
+            wait_for("three answers", lambda: stats.sent[target.label] == 3)
+            assert stats.failed[target.label] == 0
             assert stats.last_success[target.label] > 0
         finally:
             stop.set()
@@ -381,7 +383,9 @@ def test_bridge_pages_past_the_series_cap_and_resolves_on_clear(sim: Simulator) 
             ends = datetime.fromisoformat(late[0]["endsAt"].replace("Z", "+00:00")).timestamp()
             assert ends <= time.time()
             assert notifier.stats().firing == len(truth) - 1
+            label = f"127.0.0.1:{am.port}"
+            wait_for("the answer counted", lambda: notifier.stats().sent[label] >= 2)
             sent_ok = run.cycle()["causely_exporter_alertmanager_notifications_total"]
-            assert sent_ok[(("alertmanager", f"127.0.0.1:{am.port}"),)] >= 2
+            assert sent_ok[(("alertmanager", label),)] >= 2
         finally:
             notifier.stop()

@@ -50,10 +50,12 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     assert abs(started - time.time()) < 60
     assert scopes_up(exporter) == set(names[:2])
 
-    path.write_text(config_text(names[2:3]))
+    assert metrics["causely_exporter_collection_interval_seconds"][()] == 1
+    path.write_text(config_text(names[2:3], interval="2s"))
     exporter.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: scopes_up(exporter) == {names[2]}, "new scope list", exporter.logs)
     metrics = exporter.metrics()
+    assert metrics["causely_exporter_collection_interval_seconds"][()] == 2
     assert metrics[RELOAD_OK][()] == 1 and metrics[RELOAD_TIME][()] > started
     reloaded = metrics[RELOAD_TIME][()]
 
@@ -73,6 +75,7 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     # Fixed again: the next SIGHUP succeeds.
     path.write_text(config_text(names[:1]))
     exporter.proc.send_signal(signal.SIGHUP)
+    exporter.wait_ready()
     wait_for(lambda: exporter.metrics()[RELOAD_OK][()] == 1, "good reload", exporter.logs)
     wait_for(lambda: scopes_up(exporter) == {names[0]}, "scope list", exporter.logs)
     assert exporter.stop(signal.SIGTERM) < 5
@@ -102,3 +105,33 @@ def test_sighup_reloads_the_web_config(
     assert header() == "second"
     assert "http_server_config.headers" in exporter.logs()
     assert exporter.stop() < 5 and exporter.proc.returncode == 0
+
+
+def test_sighup_turns_the_bridge_on_and_moves_it(
+    sim: Simulator, exporter_process: Any, tmp_path: Path
+) -> None:
+    from tests.receiver import Receiver
+
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(sim.scope_names()[:1]))
+    exporter = exporter_process(["--config.file", str(path)], sim_env(sim))
+    exporter.wait_ready()
+    assert "causely_exporter_alertmanager_alerts_firing" not in exporter.metrics()
+    with Receiver() as first, Receiver() as second:
+        for receiver in (first, second):
+            path.write_text(
+                config_text(sim.scope_names()[:1])
+                + f"alertmanager:\n  urls: [{receiver.url}]\n"
+                + "  causely_severities: [Critical, High, Medium, Low, Hidden]\n"
+                + "  resend_interval: 1s\n"  # a bridge left running would keep sending
+            )
+            exporter.proc.send_signal(signal.SIGHUP)
+            wait_for(
+                lambda r=receiver: bool(r.alerts()), f"alerts at {receiver.url}", exporter.logs
+            )
+        sent_to_first = len(first.received())
+        time.sleep(2.5)  # two more cycles: the replaced bridge sends nothing more
+        assert len(first.received()) == sent_to_first
+        assert exporter.metrics()[RELOAD_OK][()] == 1
+    assert exporter.stop() < 5 and exporter.proc.returncode == 0
+    assert "Traceback" not in exporter.logs()

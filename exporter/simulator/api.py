@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 
 from exporter.logs import quote
 
-from . import causeflow, graphql, hostile
-from .faults import PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
+from . import causeflow, graphql, hostile, hostile_nodes
+from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
 from .state import SimContext
@@ -103,6 +103,9 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
             quote(call.operation),
         )
     page_fault = None
+    if fault is not None and fault.kind in NODE_KINDS:
+        reply = _answer(ctx, call, None)
+        return hostile_nodes.apply(fault.kind, fault.params, call.operation, reply)
     if fault is not None and fault.kind in PAGE_KINDS:
         page_fault = fault.kind
     elif fault is not None and fault.kind in ("latency", "stall"):
@@ -155,7 +158,7 @@ def _fault_reply(ctx: SimContext, call: ApiCall, fault: Fault) -> Reply | None:
         status = int(fault.params["status"])
         phrase = _phrase(status)
         code = str(fault.params.get("error") or phrase.lower().replace(" ", "_"))
-        return error_reply(target, status, code, phrase)
+        return error_reply(target, status, code, str(fault.params.get("message") or phrase))
     if fault.kind in hostile.KINDS:
         return hostile.reply(fault, call.target, lambda: _answer(ctx, call, None), ctx.stopping)
     if fault.kind == "malformed_json":

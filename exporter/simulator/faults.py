@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import hostile_nodes
 from .names import http_date
 
 TARGETS = ("auth", "graphql", "causeflow")
@@ -37,8 +38,15 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "hostile_labels": frozenset({"graphql"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
+    # Fields of the wrong JSON type (a number for a string, a string for a count).
+    "wrong_types": frozenset({"graphql"}),
+    # Hostile answers (hostile_nodes.py): a normal page with its nodes rewritten.
+    "set_field": frozenset({"graphql", "causeflow"}),
+    "hostile_strings": frozenset({"graphql", "causeflow"}),
+    "distinct_names": frozenset({"graphql", "causeflow"}),
 }
 KINDS = tuple(KIND_TARGETS)
+NODE_KINDS = frozenset({"set_field", "hostile_strings", "distinct_names"})
 # Kinds that change the body of an otherwise normal answer (the API handlers apply them).
 PAGE_KINDS = frozenset(
     {
@@ -47,6 +55,7 @@ PAGE_KINDS = frozenset(
         "missing_fields",
         "expired_cursor",
         "wrong_count",
+        "wrong_types",
         "hostile_labels",
     }
 )
@@ -114,6 +123,11 @@ def _check_params(kind: str, target: str, params: dict[str, Any]) -> None:
         status = params.setdefault("status", 500)
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
+        for text in ("error", "message"):  # any string: hostile codes and messages included
+            if text in params and not isinstance(params[text], str):
+                raise ValueError(f"{text} must be a string")
+    if kind in NODE_KINDS:
+        hostile_nodes.check_params(kind, params)
 
 
 class FaultQueue:

@@ -9,15 +9,34 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from exporter.cardinality import OTHER, fold
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
+from exporter.logs import quote
 from exporter.pagination import Page, relay_page, walk
-from exporter.sources import AlertSelection, Best, parse_time, text, top_k
+from exporter.resolve_times import ActiveSet
+from exporter.sources import (
+    MAX_LABEL_CHARS,
+    AlertSelection,
+    Best,
+    SkipCounter,
+    clean,
+    is_clean_id,
+    node_key,
+    parse_time,
+    text,
+    top_k,
+)
 
 log = logging.getLogger(__name__)
 
 ALL_SCOPE = "all"
 SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
+# Larger than any real count, small enough to stay exact as a float in the exposition.
+MAX_COUNT = 2**53
+# Fold the per-combination counts while collecting once they pass this many times the cap,
+# so a million distinct names never sit in memory at once.
+COMPACT_FACTOR = 4
 
 # Only the fields the metrics need: the API pages faster and schema drift touches us less.
 SCOPES_QUERY = """
@@ -47,6 +66,7 @@ class Scope:
     name: str
     filters: tuple[Mapping[str, Any], ...] = ()
     missing: bool = False
+    malformed: bool = False  # its filter had the wrong shape: collecting it would widen it
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,9 @@ class ScopeResult:
     defects: tuple[Defect, ...]  # capped, most severe first
     dropped: int
     total: int = field(default=0)
+    folded: int = 0  # combinations merged into __other__ by causely.max_active_series
+    # Every active defect's id, start and severity, for time to resolve (None when off).
+    active: ActiveSet | None = None
     # For the Alertmanager bridge: defects of its severities, capped by its max_alerts only.
     alertable: tuple[Defect, ...] = ()
     alert_dropped: int = 0
@@ -81,6 +104,12 @@ def defect_order(defect: Defect) -> tuple[object, ...]:
     return (SEVERITY_RANK.get(defect.severity, len(SEVERITY_RANK)), start, defect.id)
 
 
+def fold_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
+    """Where a folded (severity, entity_type, defect_name) goes: sums per severity stay exact."""
+    severity = key[0]
+    return (severity if severity in SEVERITY_RANK or severity == "unknown" else OTHER, OTHER, OTHER)
+
+
 MAX_ENTITY_LABEL_VALUE = 1024
 MAX_ENTITY_LABELS_READ = 1000
 
@@ -89,7 +118,8 @@ def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tup
     """The values of `keys` among the entity's `labels { key value }`; "" where absent.
 
     Untrusted input: entries of the wrong shape are skipped, a value that is not a string
-    counts as absent, long values are cut, and only the first entries of a huge list are read.
+    counts as absent, long values are cleaned and cut, and only the first entries of a huge
+    list are read.
     """
     raw = entity.get("labels")
     found: dict[str, str] = {}
@@ -99,15 +129,16 @@ def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tup
                 continue
             key, value = entry.get("key"), entry.get("value")
             if type(key) is str and key in keys and key not in found and type(value) is str:
-                found[key] = value[:MAX_ENTITY_LABEL_VALUE]
+                found[key] = clean(value, MAX_ENTITY_LABEL_VALUE)
     return tuple(found.get(key, "") for key in keys)
 
 
 def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
-    """A Defect from a node; None when the node lacks an id (it cannot be counted once).
+    """A Defect from a node; None when the id is missing or unfit (see skip_reason).
 
-    Runs once per defect (100k a cycle in large tenants): plain type checks, no helpers.
-    Label values must be strings, so anything else becomes the default.
+    Runs once per defect (100k a cycle in large tenants): plain type checks, then one length
+    check and one C-level scan over all the strings together; only a string that fails them
+    goes through the cleaning helper. A field of the wrong type is taken as absent.
     """
     defect_id = node.get("id")
     if type(defect_id) is not str:
@@ -124,19 +155,66 @@ def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> D
         if label_keys:
             labels = entity_label_values(entity, label_keys)
     name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
+    if type(name) is not str or not name:
+        name = "unknown"
+    if type(severity) is not str or not severity:
+        severity = "unknown"
+    if type(entity_type) is not str or not entity_type:
+        entity_type = entity_type_name
+        if type(entity_type) is not str or not entity_type:
+            entity_type = "unknown"
+    if type(entity_name) is not str:
+        entity_name = ""
+    joined = defect_id + name + severity + entity_type + entity_name
+    if len(joined) > MAX_LABEL_CHARS or not joined.isprintable():
+        if not is_clean_id(defect_id):
+            return None
+        name, severity = clean(name), clean(severity)
+        entity_type, entity_name = clean(entity_type), clean(entity_name)
     service_count = node.get("serviceCount")
     return Defect(
         id=defect_id,
-        name=name if type(name) is str and name else "unknown",
-        severity=severity if type(severity) is str and severity else "unknown",
-        entity_type=entity_type
-        if type(entity_type) is str and entity_type
-        else text(entity_type_name, "unknown"),
-        entity_name=entity_name if type(entity_name) is str else "",
+        name=name,
+        severity=severity,
+        entity_type=entity_type,
+        entity_name=entity_name,
         start_time=parse_time(node.get("fromTime")),
-        service_count=service_count if type(service_count) is int else None,
+        service_count=service_count
+        if type(service_count) is int and 0 <= service_count <= MAX_COUNT
+        else None,
         labels=labels,
     )
+
+
+def skip_reason(node: Mapping[str, Any]) -> str:
+    """Why parse_defect refused a node (only asked on the rare refusal)."""
+    defect_id = node.get("id")
+    if defect_id is None or defect_id == "":
+        return "missing_id"
+    if type(defect_id) not in (str, int):
+        return "wrong_type"
+    return "invalid_id"
+
+
+def scope_filters(raw: object) -> tuple[Mapping[str, Any], ...] | None:
+    """The filter entries of a user scope, or None when one has the wrong shape."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        return None
+    filters: list[Mapping[str, Any]] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            return None
+        type_name, values = entry.get("typeName"), entry.get("typeValues")
+        if values is None:
+            values = []
+        if not isinstance(type_name, str) or not type_name or not isinstance(values, list):
+            return None
+        if not all(isinstance(v, str) and len(v) <= MAX_LABEL_CHARS * 4 for v in values):
+            return None
+        filters.append({"typeName": type_name, "typeValues": list(values)})
+    return tuple(filters)
 
 
 def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
@@ -147,7 +225,7 @@ def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
     if errors:
         first = errors[0] if isinstance(errors, list) else errors
         message = first.get("message") if isinstance(first, dict) else first
-        raise ApiError(operation, "graphql_error", " ".join(str(message).split())[:300])
+        raise ApiError(operation, "graphql_error", clean(" ".join(str(message).split()), 300))
     data = document.get("data")
     if not isinstance(data, dict) or field_name not in data:
         raise ApiError(operation, "malformed_response", f"no data.{field_name} in response")
@@ -158,11 +236,17 @@ class CauselySource:
     name = "causely"
 
     def __init__(
-        self, config: CauselyConfig, client: ApiClient, alerts: AlertSelection | None = None
+        self,
+        config: CauselyConfig,
+        client: ApiClient,
+        alerts: AlertSelection | None = None,
+        skips: SkipCounter | None = None,
     ) -> None:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
+        self._planned_for: float | None = None
+        self.skips = skips or SkipCounter()
         self._alerts = alerts or AlertSelection()
         self._label_keys = tuple(key for key, _ in config.entity_labels)
 
@@ -172,19 +256,41 @@ class CauselySource:
         else:
             scopes = self._resolve_scopes(deadline)
         self._scopes = {scope.name: scope for scope in scopes}
+        self._planned_for = deadline
         return list(self._scopes)
+
+    def planned_scopes(self, deadline: float) -> Mapping[str, Scope]:
+        """This cycle's scopes, for the queries that share the plan (health, SLOs)."""
+        if self._planned_for != deadline:
+            error = ApiError("getUserScopes", "not_planned", "the scope list failed this cycle")
+            error.counted = True  # the scope lookup counted its own failure
+            raise error
+        return dict(self._scopes)
 
     def collect(self, unit: str, deadline: float) -> ScopeResult:
         scope = self._scopes[unit]
         if scope.missing:
             raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
+        if scope.malformed:
+            raise ApiError(
+                "getUserScopes", "malformed_response", f"user scope {unit!r} has a malformed filter"
+            )
         counts: Counter[tuple[str, str, str]] = Counter()
+        active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
+        cap = self._config.max_active_series
+        high_water = COMPACT_FACTOR * cap
+        folded = 0
         alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
         alert_severities = frozenset(self._alerts.severities)
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
+            nonlocal folded
             for defect in defects:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                if active is not None:
+                    active.add(defect.id, defect.start_time, defect.severity)
+                if len(counts) > high_water:
+                    folded += fold(counts, cap, fold_bucket)
                 if defect.severity in alert_severities:
                     alertable.add(defect)
                 yield defect
@@ -193,6 +299,7 @@ class CauselySource:
             counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
         )
         total = sum(counts.values())
+        folded += fold(counts, cap, fold_bucket)
         paged = alertable.result()
         return ScopeResult(
             unit,
@@ -202,6 +309,8 @@ class CauselySource:
             total,
             alertable=tuple(paged),
             alert_dropped=alertable.seen - len(paged),
+            active=active,
+            folded=folded,
         )
 
     def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
@@ -219,17 +328,28 @@ class CauselySource:
         nodes = walk(
             "defectConnection",
             partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
-            key=lambda node: node.get("id"),
+            key=lambda node: node_key(node.get("id")),
+            on_page=partial(self._count_skipped, "defectConnection"),
         )
-        skipped = 0
+        skipped: Counter[str] = Counter()
         for node in nodes:
             defect = parse_defect(node, self._label_keys)
             if defect is None:
-                skipped += 1
+                skipped[skip_reason(node)] += 1
                 continue
             yield defect
+        for reason, count in skipped.items():
+            self.skips.add("defectConnection", reason, count)
         if skipped:
-            log.warning("event=defects_without_id scope=%s skipped=%d", scope.name, skipped)
+            log.warning(
+                "event=defects_skipped scope=%s skipped=%d reasons=%s",
+                quote(scope.name),
+                sum(skipped.values()),
+                ",".join(sorted(skipped)),
+            )
+
+    def _count_skipped(self, operation: str, page: Page) -> None:
+        self.skips.add(operation, "not_an_object", page.skipped)
 
     def _resolve_scopes(self, deadline: float) -> list[Scope]:
         variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
@@ -237,19 +357,23 @@ class CauselySource:
         for node in walk(
             "getUserScopes",
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
-            key=lambda node: node.get("id") or node.get("name"),
+            key=lambda node: node_key(node.get("id") or node.get("name")),
+            on_page=partial(self._count_skipped, "getUserScopes"),
         ):
             name = text(node.get("name"))
-            raw_filters = node.get("scopes") if isinstance(node.get("scopes"), list) else []
-            filters = tuple(
-                {"typeName": f.get("typeName"), "typeValues": list(f.get("typeValues") or [])}
-                for f in raw_filters
-                if isinstance(f, dict) and f.get("typeName")
-            )
             if not name:
+                self.skips.add(
+                    "getUserScopes", "missing_name" if not node.get("name") else "wrong_type"
+                )
                 continue
             if name in found:
-                log.warning("event=duplicate_scope_name scope=%s kept=first", name)
+                log.warning("event=duplicate_scope_name scope=%s kept=first", quote(name))
+                continue
+            filters = scope_filters(node.get("scopes"))
+            if filters is None:
+                # Dropping the bad entry would widen the scope: fail it, visibly, instead.
+                self.skips.add("getUserScopes", "wrong_type")
+                found[name] = Scope(name, malformed=True)
                 continue
             found[name] = Scope(name, filters)
         if self._config.discover_scopes:

@@ -1,0 +1,42 @@
+"""Series caps: label combinations beyond a cap fold into a reserved bucket, sums stay exact.
+
+A hostile or buggy API can send a million distinct defect names; each would be a series.
+Past the cap the least populous combinations are merged into a bucket key (for defects: the
+same severity, entity type and name `__other__`), so every count still lands in some series
+and a sum over the kept labels is exact. How many combinations were folded is exported.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Hashable, MutableMapping
+from typing import TypeVar
+
+OTHER = "__other__"
+K = TypeVar("K", bound=Hashable)
+
+
+def fold(counts: MutableMapping[K, int], cap: int, bucket: Callable[[K], K]) -> int:
+    """Fold `counts` in place to at most `cap` keys; the number of non-zero keys folded.
+
+    The most populous keys stay (ties broken by key, so the choice is stable across cycles);
+    each bucket key takes one of the `cap` places.
+    """
+    if len(counts) <= cap:
+        return 0
+    buckets = {bucket(key) for key in counts}
+    keep = max(0, cap - len(buckets))
+    kept = {
+        key
+        for key, _ in heapq.nsmallest(keep, counts.items(), key=lambda item: (-item[1], item[0]))
+    }
+    folded = 0
+    moved: dict[K, int] = {}
+    for key in [key for key in counts if key not in kept]:
+        count = counts.pop(key)
+        target = bucket(key)
+        moved[target] = moved.get(target, 0) + count
+        folded += 1 if count else 0
+    for target, count in moved.items():
+        counts[target] = counts.get(target, 0) + count
+    return folded

@@ -1,0 +1,59 @@
+"""What a new user meets first: make help, the README's promises, units that agree."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def phony_targets() -> list[str]:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^\.PHONY:(.*)$", makefile, re.M)
+    assert match
+    return match.group(1).split()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_help_lists_every_target_on_one_line() -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    listed = [line.split()[1] for line in lines]
+    assert sorted(listed) == sorted(phony_targets())
+    assert all(len(line.split()) > 2 for line in lines)  # each with its description
+
+
+def test_readme_mentions_make_clean_and_the_demo_interval() -> None:
+    assert "make clean" in README and "make help" in README
+    assert re.search(r"`make demo`[^\n]*\n?[^\n]*collects every 15 s", README)
+
+
+def test_readme_rss_figures_and_targets_share_the_unit() -> None:
+    """An RSS measured in MiB has a target in MiB: no 'MB' on a line that reports RSS."""
+    lines = [line for line in README.splitlines() if "RSS" in line and "|" in line]
+    assert lines, "no RSS figures in the README"
+    for line in lines:
+        assert re.search(r"\d MB\b", line) is None, line
+
+
+def test_benchmarks_label_rss_in_mib() -> None:
+    for path in sorted((REPO / "bench").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        # VmRSS and ru_maxrss are KiB: divided by 1024 they are MiB, and labelled so.
+        assert '_mb"' not in text and "_mb'" not in text, path
+        for line in text.splitlines():
+            if "rss_" in line:  # a formatted RSS figure
+                assert re.search(r"\bMB\b", line) is None, (path, line)
