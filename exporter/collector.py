@@ -166,6 +166,7 @@ class Collector:
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
         self._errors: Counter[tuple[str, str]] = Counter()
         self._render_failures = 0
+        self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
         # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
         # where their own counters come from. Called inside try/except: they cannot end the loop.
         self.view_hooks: list[Callable[[View], None]] = []
@@ -193,6 +194,8 @@ class Collector:
             self._causely_zeros = ZeroRetention(config.collection.zero_retention)
             self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
         self._config = config
+        # The new sources count from zero: what the old ones counted carries over.
+        self._retired_skips = Counter(self._skipped_nodes())
         self._sources = sources
         self._state = {
             s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
@@ -355,7 +358,7 @@ class Collector:
         return snapshot
 
     def _skipped_nodes(self) -> dict[tuple[str, str], int]:
-        totals: Counter[tuple[str, str]] = Counter()
+        totals = Counter(self._retired_skips)
         for source in self._sources:
             skips = getattr(source, "skips", None)
             if isinstance(skips, SkipCounter):

@@ -233,6 +233,15 @@ class _Section:
         self.prefix = prefix
         self.read: set[str] = set()
 
+    def nested(self, build: Callable[[_Section], T], default: T) -> T:
+        """build(self) for a part of this section with checks of its own (a sub-section):
+        its errors are recorded with this section's instead of hiding them."""
+        try:
+            return build(self)
+        except ConfigError as exc:
+            self.errors.extend(str(exc).splitlines())
+            return default
+
     def invalid(self, key: str, problem: str, default: T) -> T:
         """Record that `key` is wrong and go on with `default`."""
         self.errors.append(f"{self.name(key)}: {problem}")
@@ -391,7 +400,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         # At least room for the __other__ buckets (one per severity) and some real rows.
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
-        parts=_causely_parts(s),
+        parts=s.nested(_causely_parts, CauselyParts()),
         entity_labels=_entity_labels(s),
     )
     s.finish()
