@@ -242,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate(args_list[1:])
     args = build_parser().parse_args(args_list)
     setup_logging(args.log_level, args.log_format)
-    # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if not (args.check_config or args.once):
+        # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         host, port = parse_listen_address(args.listen_address)
     except ValueError as exc:
