@@ -49,6 +49,7 @@ KNOWN_CODES = frozenset(
         "deadline_exceeded",
         "graphql_error",
         "malformed_response",
+        "not_planned",
         "rate_limited",
         "request_error",
         "response_too_large",
