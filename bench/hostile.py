@@ -36,6 +36,7 @@ CASES: dict[str, dict[str, Any]] = {
     "huge_body 500 MB chunked": {"kind": "huge_body", "size": 500_000_000},
     "huge_body 500 MB declared": {"kind": "huge_body", "size": 500_000_000, "declare_length": True},
     "endless_body": {"kind": "endless_body"},
+    "gzip_bomb 1 GB from 1 MB": {"kind": "gzip_bomb", "size": 1_000_000_000},
     "deep_json 100k levels": {"kind": "deep_json", "levels": 100_000},
     "trickle_body 1 byte / 5 s": {"kind": "trickle_body", "seconds": 5},
     "trickle_head 1 byte / 5 s": {"kind": "trickle_head", "seconds": 5},

@@ -107,6 +107,15 @@ def test_an_undeclared_or_endless_body_stops_at_the_cap(small_sim: Simulator, ki
     assert list_incidents(api, small_sim)["items"]
 
 
+def test_a_gzip_bomb_stops_at_the_cap_counted_after_decompression(small_sim: Simulator) -> None:
+    small_sim.inject("gzip_bomb", target="causeflow", size=200_000_000)
+    api, stats = cf_client(HttpConfig(**{**vars(FAST), "max_response_bytes": 2 * 1024 * 1024}))
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "response_too_large"
+    assert stats.snapshot().errors == {("listIncidents", "response_too_large"): 1}
+
+
 def test_a_500_mb_body_keeps_the_exporter_near_the_cap() -> None:
     """The issue's 500 MB page took the process to 2 GB; now growth stays near the 32 MiB cap.
 
