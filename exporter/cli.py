@@ -242,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate(args_list[1:])
     args = build_parser().parse_args(args_list)
     setup_logging(args.log_level, args.log_format)
-    # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if not (args.check_config or args.once):
+        # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         host, port = parse_listen_address(args.listen_address)
     except ValueError as exc:
@@ -348,7 +349,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             new = config
         else:
             web, new = _web_and_config(args, check=False)
-        collector.reconfigure(new, build_sources(new, stats, stop))
+        if new != running:  # unchanged: keep the sources, their token and rate-limit state
+            collector.reconfigure(new, build_sources(new, stats, stop))
         if server is not None:
             server.set_web_config(web)
             server.set_interval(new.collection.interval)

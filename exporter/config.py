@@ -44,6 +44,7 @@ DISCOVER = "discover"
 # Longer than any sane interval or timeout, short enough for every wait() on every platform.
 MAX_DURATION_SECONDS = 365 * 86400.0
 MAX_ERROR_LINES = 20
+MIN_REQUESTS_PER_SECOND = 0.01
 T = TypeVar("T")
 
 
@@ -508,6 +509,14 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
         proxy_env=_proxy_env(env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
+    if 0 < config.max_requests_per_second < MIN_REQUESTS_PER_SECOND:
+        # 1/rate is a wait in seconds: a tiny rate would be a wait no timer can hold.
+        s.invalid(
+            "max_requests_per_second",
+            f"must be 0 (no limit) or at least {MIN_REQUESTS_PER_SECOND}, "
+            f"got {brief(config.max_requests_per_second)}",
+            None,
+        )
     s.finish()
     return config
 

@@ -148,6 +148,7 @@ def test_causeflow_token_hint_names_the_variable_and_the_file_key() -> None:
         ("http", "max_rate_limit_wait", ".nan"),
         ("http", "max_requests_per_second", ".nan"),
         ("http", "max_requests_per_second", ".inf"),
+        ("http", "max_requests_per_second", "1.0e-300"),
     ],
 )
 def test_durations_and_numbers_must_be_finite(section: str, key: str, text: str) -> None:
