@@ -92,6 +92,11 @@ def scope_sizes(url: str) -> dict[str, int]:
     return {name: len(defects) for name, defects in truth["scopes"].items()}
 
 
+def slo_sizes(url: str) -> dict[str, int]:
+    truth = requests.get(url + "/_sim/truth", timeout=120).json()
+    return {name: len(slos) for name, slos in truth["slos"].items()}
+
+
 def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
     print(f"\n{title}")
     width = max(len(r[0]) for r in rows)

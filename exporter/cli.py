@@ -35,6 +35,7 @@ from exporter.server import ExporterServer, ServerSettings, parse_listen_address
 from exporter.sources import AlertSelection, Source
 from exporter.sources.causeflow import CauseFlowSource
 from exporter.sources.causely import CauselySource
+from exporter.sources.causely_parts import CauselyPartsSource
 from exporter.webconfig import WebConfig, load_web_config
 
 log = logging.getLogger("exporter")
@@ -134,6 +135,7 @@ def _alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
 
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     sources: list[Source] = []
+    parts: Source | None = None
     causely_alerts, causeflow_alerts = _alert_selections(config)
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
@@ -157,7 +159,11 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
         )
-        sources.append(CauselySource(config.causely, api_client, causely_alerts))
+        causely = CauselySource(config.causely, api_client, causely_alerts)
+        sources.append(causely)
+        if config.causely.parts.health or config.causely.parts.slos:
+            # Planned after the defects (it reuses their scope list) and run after them.
+            parts = CauselyPartsSource(config.causely, api_client, causely)
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
@@ -169,6 +175,8 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             base_url=config.causeflow.base_url,
         )
         sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
+    if parts is not None:
+        sources.append(parts)
     return sources
 
 
@@ -234,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate(args_list[1:])
     args = build_parser().parse_args(args_list)
     setup_logging(args.log_level, args.log_format)
-    # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if not (args.check_config or args.once):
+        # Until the reload handler is in place a SIGHUP is ignored, never the end of the process.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         host, port = parse_listen_address(args.listen_address)
     except ValueError as exc:

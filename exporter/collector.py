@@ -25,9 +25,15 @@ from exporter.config import Config
 from exporter.http import ApiError, ApiStats, Stopped
 from exporter.logs import quote
 from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, render
+from exporter.metrics_health import PartsView, ResolveView
+from exporter.resolve_times import ResolveTracker
 from exporter.sources import SkipCounter, Source
+from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
 from exporter.sources.causeflow import IncidentResult
 from exporter.sources.causely import Defect, ScopeResult, fold_bucket
+from exporter.sources.causely_health import HealthResult
+from exporter.sources.causely_parts import HEALTH, split_unit
+from exporter.sources.causely_slos import Slo, SloResult
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -69,6 +75,7 @@ class SourceState:
     last_good: dict[str, object] = field(default_factory=dict)
     unit_up: dict[str, bool] = field(default_factory=dict)
     planned: bool = False
+    essential: bool = True  # False: its units do not decide the cycle's overall success
 
 
 class ZeroRetention(Generic[K]):
@@ -141,7 +148,13 @@ class Collector:
         self._sources = list(sources)
         self._stats = stats
         self._stop = stop
-        self._state = {source.name: SourceState() for source in self._sources}
+        self._state = {
+            source.name: SourceState(essential=getattr(source, "essential", True))
+            for source in self._sources
+        }
+        self._defect_clears: ResolveTracker | None = None
+        self._incident_clears: ResolveTracker | None = None
+        self._set_trackers(config)
         self._causely_zeros: ZeroRetention[tuple[str, str, str, str]] = ZeroRetention(
             config.collection.zero_retention
         )
@@ -153,6 +166,7 @@ class Collector:
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
         self._errors: Counter[tuple[str, str]] = Counter()
         self._render_failures = 0
+        self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
         # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
         # where their own counters come from. Called inside try/except: they cannot end the loop.
         self.view_hooks: list[Callable[[View], None]] = []
@@ -180,9 +194,29 @@ class Collector:
             self._causely_zeros = ZeroRetention(config.collection.zero_retention)
             self._causeflow_zeros = ZeroRetention(config.collection.zero_retention)
         self._config = config
+        # The new sources count from zero: what the old ones counted carries over.
+        self._retired_skips = Counter(self._skipped_nodes())
         self._sources = sources
-        self._state = {s.name: self._state.get(s.name) or SourceState() for s in sources}
+        self._state = {
+            s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
+            for s in sources
+        }
+        self._set_trackers(config)
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+
+    def _set_trackers(self, config: Config) -> None:
+        """Time to resolve trackers as configured; one that stays on keeps its history (its
+        filter key, checked every cycle, forgets what a severity filter change hid)."""
+        causely = config.causely.enabled and config.causely.parts.time_to_resolve
+        causeflow = config.causeflow.enabled and config.causeflow.time_to_resolve
+        if not causely:
+            self._defect_clears = None
+        elif self._defect_clears is None:
+            self._defect_clears = ResolveTracker()
+        if not causeflow:
+            self._incident_clears = None
+        elif self._incident_clears is None:
+            self._incident_clears = ResolveTracker()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -216,7 +250,8 @@ class Collector:
                 continue
             for unit in state.units:
                 tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
-        for (source_name, unit), outcome in run_bounded(tasks, self._workers).items():
+        results = run_bounded(tasks, self._workers)
+        for (source_name, unit), outcome in results.items():
             state = self._state[source_name]
             state.unit_up[unit] = not isinstance(outcome, BaseException)
             if isinstance(outcome, BaseException):
@@ -232,7 +267,8 @@ class Collector:
             else:
                 state.unit_up = dict.fromkeys(state.unit_up, False)
         finished = time.time()
-        ok = all(self._source_up(s) for s in self._state.values())
+        self._track_clears(results, finished)
+        ok = all(self._source_up(s) for s in self._state.values() if s.essential)
         if ok:
             self._last_success = finished
         if tasks and any(any(s.unit_up.values()) for s in self._state.values()):
@@ -246,6 +282,24 @@ class Collector:
             sum(len(s.unit_up) for s in self._state.values()),
         )
         return snapshot
+
+    def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
+        """Feed each successful unit's active set to its tracker (see resolve_times.py)."""
+        defects, causely = self._defect_clears, self._state.get("causely")
+        if defects is not None and causely is not None:
+            planned = causely.units if causely.planned else None
+            defects.start_cycle(planned, self._config.causely.severities)
+            for (source_name, unit), outcome in results.items():
+                active = outcome.active if isinstance(outcome, ScopeResult) else None
+                if source_name == "causely" and active is not None:
+                    defects.update(unit, active, now)
+        incidents, causeflow = self._incident_clears, self._state.get("causeflow")
+        if incidents is not None and causeflow is not None:
+            flt = (self._config.causeflow.statuses, self._config.causeflow.severities)
+            incidents.start_cycle([INCIDENTS_UNIT] if causeflow.planned else None, flt)
+            outcome = results.get(("causeflow", INCIDENTS_UNIT))
+            if isinstance(outcome, IncidentResult) and outcome.active is not None:
+                incidents.update(INCIDENTS_UNIT, outcome.active, now)
 
     def _log_failure(self, source: str, unit: str, exc: BaseException) -> None:
         if isinstance(exc, Stopped):
@@ -304,7 +358,7 @@ class Collector:
         return snapshot
 
     def _skipped_nodes(self) -> dict[tuple[str, str], int]:
-        totals: Counter[tuple[str, str]] = Counter()
+        totals = Counter(self._retired_skips)
         for source in self._sources:
             skips = getattr(source, "skips", None)
             if isinstance(skips, SkipCounter):
@@ -319,6 +373,8 @@ class Collector:
             causeflow=self._causeflow_view(now) if "causeflow" in self._state else None,
             last_success=self._last_success,
             duration=duration,
+            parts=self._parts_view() if "causely_parts" in self._state else None,
+            resolve=self._resolve_view(),
             collection_errors=dict(self._errors),
             render_failures=self._render_failures,
             skipped_nodes=self._skipped_nodes(),
@@ -401,3 +457,37 @@ class Collector:
             alertable=result.alertable if result is not None else (),
             alert_dropped=result.alert_dropped if result is not None else 0,
         )
+
+    def _parts_view(self) -> PartsView:
+        state = self._state["causely_parts"]
+        health_up: dict[str, bool] = {}
+        slos_up: dict[str, bool] = {}
+        for unit, ok in state.unit_up.items():
+            part, scope = split_unit(unit)
+            (health_up if part == HEALTH else slos_up)[scope] = ok
+        entities: dict[tuple[str, str, str], int] = {}
+        slo_counts: dict[tuple[str, str], int] = {}
+        slos: dict[str, tuple[Slo, ...]] = {}
+        dropped: dict[str, int] = {}
+        for result in state.last_good.values():
+            if isinstance(result, HealthResult):
+                for (entity_type, severity), count in result.counts.items():
+                    entities[(result.scope, entity_type, severity)] = count
+            elif isinstance(result, SloResult):
+                for slo_state, count in result.counts.items():
+                    slo_counts[(result.scope, slo_state)] = count
+                slos[result.scope] = result.slos
+                dropped[result.scope] = result.dropped
+        parts = self._config.causely.parts
+        return PartsView(
+            parts.health, parts.slos, health_up, slos_up, entities, slo_counts, slos, dropped
+        )
+
+    def _resolve_view(self) -> ResolveView | None:
+        if self._defect_clears is None and self._incident_clears is None:
+            return None
+        defects = self._defect_clears.snapshot() if self._defect_clears else None
+        incidents = None
+        if self._incident_clears is not None:
+            incidents = {sev: v for (_, sev), v in self._incident_clears.snapshot().items()}
+        return ResolveView(defects, incidents)

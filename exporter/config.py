@@ -44,6 +44,7 @@ DISCOVER = "discover"
 # Longer than any sane interval or timeout, short enough for every wait() on every platform.
 MAX_DURATION_SECONDS = 365 * 86400.0
 MAX_ERROR_LINES = 20
+MIN_REQUESTS_PER_SECOND = 0.01
 T = TypeVar("T")
 
 
@@ -71,6 +72,17 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class CauselyParts:
+    """Which Causely queries besides the defects run each cycle (issue 11), all on by default."""
+
+    health: bool = True
+    health_entity_types: tuple[str, ...] = ("Service",)
+    slos: bool = True
+    max_slo_series: int = 500
+    time_to_resolve: bool = True
+
+
+@dataclass(frozen=True)
 class CauselyConfig:
     enabled: bool = True
     auth_url: str = DEFAULT_AUTH_URL
@@ -86,6 +98,7 @@ class CauselyConfig:
     # Series of causely_active_defects per scope; the least populous fold into __other__.
     max_active_series: int = 1000
     concurrency: int = 4
+    parts: CauselyParts = field(default_factory=CauselyParts)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
     entity_labels: tuple[tuple[str, str], ...] = (
         ("k8s.cluster.name", "cluster"),
@@ -103,6 +116,7 @@ class CauseFlowConfig:
     severities: tuple[str, ...] = ()
     max_incident_series: int = 500
     max_restarts: int = 2
+    time_to_resolve: bool = True
 
 
 @dataclass(frozen=True)
@@ -219,6 +233,15 @@ class _Section:
         self.raw: Mapping[str, Any] = raw
         self.prefix = prefix
         self.read: set[str] = set()
+
+    def nested(self, build: Callable[[_Section], T], default: T) -> T:
+        """build(self) for a part of this section with checks of its own (a sub-section):
+        its errors are recorded with this section's instead of hiding them."""
+        try:
+            return build(self)
+        except ConfigError as exc:
+            self.errors.extend(str(exc).splitlines())
+            return default
 
     def invalid(self, key: str, problem: str, default: T) -> T:
         """Record that `key` is wrong and go on with `default`."""
@@ -378,10 +401,32 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         # At least room for the __other__ buckets (one per severity) and some real rows.
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        parts=s.nested(_causely_parts, CauselyParts()),
         entity_labels=_entity_labels(s),
     )
     s.finish()
     return config
+
+
+def _causely_parts(s: _Section) -> CauselyParts:
+    health = _Section(s.get("entity_health"), s.name("entity_health"))
+    slos = _Section(s.get("slos"), s.name("slos"))
+    entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
+    if entity_types is not None and not entity_types:
+        raise ConfigError("causely.entity_health.entity_types: expected at least one type")
+    parts = CauselyParts(
+        health=health.boolean("enabled", True),
+        health_entity_types=entity_types or ("Service",),
+        slos=slos.boolean("enabled", True),
+        max_slo_series=slos.integer("max_series", 500, minimum=0),
+        time_to_resolve=s.boolean("time_to_resolve", True),
+    )
+    health.finish()
+    slos.finish()
+    for name in parts.health_entity_types:
+        if len(name) > 100:
+            raise ConfigError("causely.entity_health.entity_types: a type name is too long")
+    return parts
 
 
 def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
@@ -400,6 +445,7 @@ def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
         severities=s.strings("severities", CAUSEFLOW_SEVERITIES),
         max_incident_series=s.integer("max_incident_series", 500, minimum=0),
         max_restarts=s.integer("max_restarts", 2, minimum=0, maximum=10),
+        time_to_resolve=s.boolean("time_to_resolve", True),
     )
     s.finish()
     return config
@@ -463,6 +509,14 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
         proxy_env=_proxy_env(env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
+    if 0 < config.max_requests_per_second < MIN_REQUESTS_PER_SECOND:
+        # 1/rate is a wait in seconds: a tiny rate would be a wait no timer can hold.
+        s.invalid(
+            "max_requests_per_second",
+            f"must be 0 (no limit) or at least {MIN_REQUESTS_PER_SECOND}, "
+            f"got {brief(config.max_requests_per_second)}",
+            None,
+        )
     s.finish()
     return config
 

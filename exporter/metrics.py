@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from exporter import __version__
 from exporter.http import StatsSnapshot
+from exporter.metrics_health import PartsView, ResolveView, parts_families, resolve_families
 from exporter.sources import clean
 from exporter.sources.causeflow import Incident
 from exporter.sources.causely import Defect
@@ -72,6 +73,8 @@ class View:
     last_success: float | None = None
     duration: float | None = None
     version: str = field(default=__version__)
+    parts: PartsView | None = None  # service health and SLOs
+    resolve: ResolveView | None = None  # time to resolve
     # (source, reason) -> units or plans failed by an unexpected error
     collection_errors: Mapping[tuple[str, str], int] = field(default_factory=dict)
     render_failures: int = 0
@@ -326,6 +329,10 @@ class _ViewCollector:
             yield from _causely_families(self._view.causely)
         if self._view.causeflow is not None:
             yield from _causeflow_families(self._view.causeflow)
+        if self._view.parts is not None:
+            yield from parts_families(self._view.parts)
+        if self._view.resolve is not None:
+            yield from resolve_families(self._view.resolve)
         yield from _self_families(self._view)
         if self._view.bridge is not None:
             yield from _bridge_families(self._view.bridge)

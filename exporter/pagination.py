@@ -20,6 +20,7 @@ class Page:
     items: list[Any]
     next_cursor: str | None  # None on the last page
     total: int | None = None
+    skipped: int = 0  # entries that were not objects, left out of items
 
 
 class CursorExpired(Exception):
@@ -128,4 +129,6 @@ def relay_page(operation: str, connection: Any) -> Page:
             raise ApiError(operation, "malformed_response", "hasNextPage without endCursor")
         next_cursor = end
     total = connection.get("totalCount", info.get("totalCount"))
-    return Page(items, next_cursor, total if isinstance(total, int) else None)
+    return Page(
+        items, next_cursor, total if isinstance(total, int) else None, len(edges) - len(items)
+    )

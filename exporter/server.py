@@ -1,7 +1,8 @@
 """The HTTP server: serves the current snapshot's bytes. It never touches a source.
 
-/metrics copies bytes rendered once per cycle (gzip when asked), /healthz answers while the
-process runs, /readyz once fresh data exists, / is a landing page. Each connection gets its own
+/metrics copies bytes rendered once per cycle (gzip when asked), /healthz answers 200 while
+the collector keeps publishing snapshots (503 once it is stuck or dead: Snapshot.live_until),
+/readyz once fresh data exists, / is a landing page. Each connection gets its own
 thread, so many scrapes are served at once; what a connection may cost (head size, deadlines,
 how many at once, who gives way) is in exporter.httpconn. TLS, basic auth and extra headers
 come from --web.config.file and can be swapped at run time (set_web_config).

@@ -41,10 +41,14 @@ def test_discovered_scopes_equal_ground_truth_with_the_minimum_of_requests(
     defect_pages = sum(
         max(1, math.ceil(len(sim.active_defects(s)) / 20)) for s in sim.scope_names()
     )
+    slo_pages = sum(max(1, math.ceil(len(sim.slo_states(s)) / 20)) for s in sim.scope_names())
     assert requests == {
         ("token", "200"): 1,
         ("getUserScopes", "200"): scope_pages,
         ("defectConnection", "200"): defect_pages,
+        # One health request per scope and the SLO pages: the scope list is shared.
+        ("entityTypeCounts", "200"): len(sim.scope_names()),
+        ("sloConnection", "200"): slo_pages,
     }
     # A second cycle reuses the cached token.
     run.cycle()

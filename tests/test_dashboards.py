@@ -253,6 +253,30 @@ def test_root_causes_dashboard_panels() -> None:
     assert 'severity="critical"' in expr and 'status!~"resolved|closed"' in expr
 
 
+def test_service_health_slo_and_time_to_resolve_panels() -> None:
+    d = DASHBOARDS["causely-root-causes"]
+    rows = [p["title"] for p in d["panels"] if p["type"] == "row"]
+    assert "Service health (Causely)" in rows and "SLOs (Causely)" in rows
+    assert "causely_entities" in panel(d, "Services by health")["targets"][0]["expr"]
+    assert 'severity!="Normal"' in panel(d, "Unhealthy services")["targets"][0]["expr"]
+    assert 'state="VIOLATED"' in panel(d, "SLOs violated")["targets"][0]["expr"]
+    assert 'state="AT_RISK"' in panel(d, "SLOs at risk")["targets"][0]["expr"]
+    table = panel(d, "SLO states")
+    assert table["type"] == "table" and "causely_slo_info" in table["targets"][0]["expr"]
+    ttr = panel(d, "Time to resolve (median and p90 by severity)")
+    assert ttr["fieldConfig"]["defaults"]["unit"] == "s"
+    exprs = [t["expr"] for t in ttr["targets"]]
+    assert [e.split(",")[0] for e in exprs] == ["histogram_quantile(0.5", "histogram_quantile(0.9"]
+    for expr in exprs:
+        # Replicas deduplicated per scope before scopes are summed, never a raw sum.
+        assert "sum by (le, severity) (max by (le, scope, severity) (rate(" in expr
+    # Every query of the new panels deduplicates replicas with max before summing.
+    for p in dx.iter_panels(d):
+        for t in p.get("targets", []):
+            if "causely_entities" in t["expr"] or "causely_slos" in t["expr"]:
+                assert "max by (scope" in t["expr"], p["title"]
+
+
 def test_health_dashboard_panels() -> None:
     d = DASHBOARDS["causely-exporter-health"]
     exprs = " ".join(e for uid, _, e in dx.raw_queries() if uid == "causely-exporter-health")

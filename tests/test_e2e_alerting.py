@@ -67,6 +67,16 @@ def test_critical_root_cause_pages_and_resolves(tmp_path: Path, exporter_process
             # Faults give the retry and error panels series to show; they come again later,
             # because increase() sees nothing in a counter series' very first sample.
             inject_faults(sim)
+            # A root cause that clears gives the time to resolve panel data: its histogram
+            # series are exported at 0 from the first cycle, so wait for one scrape of them.
+            old = sim.active_defects(scope)[0]
+            wait_until(
+                "the time to resolve series",
+                lambda: prometheus.query("causely_defect_time_to_resolve_seconds_count"),
+                30,
+                prometheus,
+            )
+            sim.clear_defect(old.id)
             defect_id = sim.add_defect(
                 scope,
                 name="E2EOutage",

@@ -144,6 +144,9 @@ WRONG_TYPES = {
     "scope-entries-string": ("getUserScopes", "scopes", "everything", "wrong_type", False),
     "incident-id-unhashable": ("listIncidents", "incidentId", ["x"], "wrong_type", True),
     "incident-title-number": ("listIncidents", "title", 7, None, True),
+    "defect-node-number": ("defectConnection", "@", 5, "not_an_object", True),
+    "scope-node-list": ("getUserScopes", "@", ["x"], "not_an_object", True),
+    "incident-node-string": ("listIncidents", "@", "x", "not_an_object", True),
 }
 
 

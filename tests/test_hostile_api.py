@@ -11,6 +11,7 @@ import math
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ import responses
 
 from exporter.apitext import MAX_DISTINCT_CODES, OTHER, CodeFolder, clean_message, error_code
 from exporter.auth import UNKNOWN_LIFETIME_CEILING, CauselyAuth, lifetime, refresh_time
-from exporter.body import MAX_JSON_DEPTH, nesting_exceeds, parse_json
+from exporter.body import MAX_JSON_DEPTH, Watchdog, nesting_exceeds, parse_json
 from exporter.config import ConfigError, HttpConfig, Secret, build_config
 from exporter.http import KNOWN_CODES, ApiClient, ApiError, ApiStats, error_from_body
 from exporter.simulator import Simulator, SimulatorConfig
@@ -179,6 +180,19 @@ def test_nesting_bound_is_exact_and_ignores_brackets_in_strings() -> None:
         assert type(info.value).__name__ == "BodyError"
 
 
+def test_the_watchdog_fires_on_time_and_forgets_disarmed_alarms() -> None:
+    dog = Watchdog()
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(10)  # the test's bound, should the watchdog never fire
+        for _ in range(1000):  # calls that finished long before their cycle's deadline
+            dog.disarm(dog.arm(time.time() + 600, left))
+        assert len(dog._heap) < 100
+        alarm = dog.arm(time.time() + 0.2, left)
+        assert left.recv(1) == b""  # blocks until the watchdog shuts the socket down
+        assert alarm.fired
+
+
 # --- hostile error codes and messages -------------------------------------------------------
 
 
@@ -199,6 +213,19 @@ def test_hostile_error_codes_never_raise_and_fold_into_a_bounded_set(
     assert len(codes) == MAX_DISTINCT_CODES + 1  # the first 32, then "other"
     assert OTHER in codes
     assert all(CODE_SHAPE.match(code) for code in codes)
+
+
+def test_the_exporter_keeps_api_error_series_bounded(small_sim: Simulator) -> None:
+    """Through the collector and the renderer: every cycle a new hostile code."""
+    small_sim.inject("hostile_error", target="causeflow", count=None, distinct=True)
+    run = InProcess(sim_config(small_sim, causely={"enabled": False}, causeflow={"enabled": True}))
+    for _ in range(MAX_DISTINCT_CODES + 8):
+        metrics = run.cycle()
+        assert metrics["causeflow_up"][()] == 0
+    series = metrics["causely_exporter_api_errors_total"]
+    codes = {dict(labels)["error"] for labels in series}
+    assert len(codes) == MAX_DISTINCT_CODES + 1 and OTHER in codes
+    assert sum(series.values()) == MAX_DISTINCT_CODES + 8
 
 
 def test_error_bodies_of_any_shape_give_a_code_and_a_clean_message() -> None:

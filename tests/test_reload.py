@@ -105,3 +105,33 @@ def test_sighup_reloads_the_web_config(
     assert header() == "second"
     assert "http_server_config.headers" in exporter.logs()
     assert exporter.stop() < 5 and exporter.proc.returncode == 0
+
+
+def test_sighup_turns_the_bridge_on_and_moves_it(
+    sim: Simulator, exporter_process: Any, tmp_path: Path
+) -> None:
+    from tests.receiver import Receiver
+
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(sim.scope_names()[:1]))
+    exporter = exporter_process(["--config.file", str(path)], sim_env(sim))
+    exporter.wait_ready()
+    assert "causely_exporter_alertmanager_alerts_firing" not in exporter.metrics()
+    with Receiver() as first, Receiver() as second:
+        for receiver in (first, second):
+            path.write_text(
+                config_text(sim.scope_names()[:1])
+                + f"alertmanager:\n  urls: [{receiver.url}]\n"
+                + "  causely_severities: [Critical, High, Medium, Low, Hidden]\n"
+                + "  resend_interval: 1s\n"  # a bridge left running would keep sending
+            )
+            exporter.proc.send_signal(signal.SIGHUP)
+            wait_for(
+                lambda r=receiver: bool(r.alerts()), f"alerts at {receiver.url}", exporter.logs
+            )
+        sent_to_first = len(first.received())
+        time.sleep(2.5)  # two more cycles: the replaced bridge sends nothing more
+        assert len(first.received()) == sent_to_first
+        assert exporter.metrics()[RELOAD_OK][()] == 1
+    assert exporter.stop() < 5 and exporter.proc.returncode == 0
+    assert "Traceback" not in exporter.logs()

@@ -37,6 +37,8 @@ REQUIRED_ALERTS = {
     "CauselyScopeFailing",
     "CauseFlowCriticalIncidentOpen",
     "CauseFlowDown",
+    "CauselySloViolated",
+    "CauselySloAtRisk",
     "CauselyAlertmanagerNotificationsFailing",
     "CauselyAlertmanagerAlertsDropped",
 }
@@ -171,6 +173,9 @@ def test_severity_of_key_alerts() -> None:
     a = alerts()
     assert a["CauselyCriticalRootCause"]["labels"]["severity"] == "critical"
     assert a["CauseFlowCriticalIncidentOpen"]["labels"]["severity"] == "critical"
+    assert a["CauselySloViolated"]["labels"]["severity"] == "critical"
+    assert a["CauselySloAtRisk"]["labels"]["severity"] == "warning"
+    assert duration_seconds(a["CauselySloAtRisk"]["for"]) >= 600  # at risk for a while
 
 
 def test_critical_root_cause_fires_within_a_minute() -> None:

@@ -284,7 +284,7 @@ def test_graphql_errors_for_bad_input(sim: Simulator) -> None:
     s = session(sim)
     bad_cursor = gql(s, sim, "defectConnection", defect_vars(after="%%%not-a-cursor"))
     assert bad_cursor.status_code == 200 and bad_cursor.json()["errors"]
-    unknown = gql(s, sim, "entityTypeCounts", {})
+    unknown = gql(s, sim, "defectCounts", {})
     assert unknown.status_code == 200
     assert "Cannot query field" in unknown.json()["errors"][0]["message"]
 

@@ -86,6 +86,8 @@ FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "missing_fields": ("graphql", "causeflow"),
     "expired_cursor": ("causeflow",),
     "wrong_count": ("causeflow",),
+    "wrong_types": ("graphql",),
+    "hostile_labels": ("graphql",),
     "set_field": ("graphql", "causeflow"),
     "hostile_strings": ("graphql", "causeflow"),
     "distinct_names": ("graphql",),

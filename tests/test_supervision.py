@@ -57,8 +57,9 @@ class Unruly:
 class World:
     def __init__(self, sim: Simulator, config: Config) -> None:
         self.sim = sim
+        self.config = config
         self.stop = threading.Event()
-        stats = ApiStats()
+        self.stats = stats = ApiStats()
         sources = build_sources(config, stats, self.stop)
         self.source = Unruly(sources[0])
         self.collector = Collector(config, [self.source, *sources[1:]], stats, self.stop)
@@ -195,6 +196,18 @@ def test_a_failed_render_keeps_the_last_snapshot_and_is_counted(
     metrics = world.cycle()
     assert metrics["causely_exporter_render_failures_total"][()] == 1
     assert requests.get(world.url + "/healthz", timeout=5).text == "ok\n"
+
+
+def test_skipped_nodes_stay_counted_across_a_reload(world: World) -> None:
+    world.sim.inject("set_field", count=None, operation="defectConnection", field="id", value=[1])
+    key = (("operation", "defectConnection"), ("reason", "wrong_type"))
+    counted = world.cycle()["causely_exporter_skipped_nodes_total"][key]
+    assert counted > 0
+    world.sim.clear_faults()
+    world.collector.reconfigure(world.config, build_sources(world.config, world.stats, world.stop))
+    after = world.cycle()
+    assert after["causely_exporter_skipped_nodes_total"][key] == counted
+    assert after["causely_up"][()] == 1
 
 
 def wait_status(url: str, status: int, timeout: float) -> float:

@@ -78,4 +78,11 @@ def truth(ctx: SimContext) -> dict[str, Any]:
         name: [defect_dict(d) for d in defects] for name, defects in world.active_by_scope().items()
     }
     incidents = [asdict(i) for i in world.incidents()]
-    return {"scopes": scopes, "incidents": incidents}
+    slos = {
+        scope.name: {
+            slo_id: {"name": name, "state": state}
+            for slo_id, (name, state) in world.slo_truth(scope.name).items()
+        }
+        for scope in world.scopes()
+    }
+    return {"scopes": scopes, "incidents": incidents, "slos": slos}

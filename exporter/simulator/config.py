@@ -26,6 +26,8 @@ class SimulatorConfig:
     cursor_ttl: float = 600.0
     # How long news of a 429 may take to reach a client's other connections; see faults.py.
     rate_limit_grace: float = 0.1
+    # Operations answered as an older server does: "Cannot query field" (e.g. sloConnection).
+    unsupported_operations: tuple[str, ...] = ()
     # Token faults of real auth servers: a token that dies after this many API requests
     # (0: never), and issuing a token revoking every token issued before it.
     token_max_uses: int = 0

@@ -38,6 +38,8 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "hostile_labels": frozenset({"graphql"}),
     "expired_cursor": frozenset({"causeflow"}),
     "wrong_count": frozenset({"causeflow"}),
+    # Fields of the wrong JSON type (a number for a string, a string for a count).
+    "wrong_types": frozenset({"graphql"}),
     # Hostile answers (hostile_nodes.py): a normal page with its nodes rewritten.
     "set_field": frozenset({"graphql", "causeflow"}),
     "hostile_strings": frozenset({"graphql", "causeflow"}),
@@ -53,6 +55,7 @@ PAGE_KINDS = frozenset(
         "missing_fields",
         "expired_cursor",
         "wrong_count",
+        "wrong_types",
         "hostile_labels",
     }
 )

@@ -9,11 +9,12 @@ from . import names
 from .config import SimulatorConfig
 from .cursors import CursorError, decode_relay, encode_relay
 from .data import SimDefect, SimScope, entity_labels
+from .health import SimSlo
 from .reply import Reply, json_reply
 from .store import DefectQuery
 from .world import World
 
-OPERATIONS = ("getUserScopes", "defectConnection")
+OPERATIONS = ("getUserScopes", "defectConnection", "entityTypeCounts", "sloConnection")
 DEFAULT_FIRST = 20
 STATES: dict[str, tuple[bool, ...]] = {
     "ACTIVE": (True,),
@@ -57,10 +58,18 @@ def handle(
             raise GraphQLError("variables must be an object")
         if variables.get("last") is not None or variables.get("before") is not None:
             raise GraphQLError("the simulator pages forward only (first/after)")
+        data: dict[str, Any] | list[dict[str, Any]]
+        if operation in config.unsupported_operations:
+            # An older server whose schema lacks the field.
+            raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
         if operation == "getUserScopes":
             data = _user_scopes(world, config, variables, page_fault)
         elif operation == "defectConnection":
             data = _defects(world, config, variables, page_fault)
+        elif operation == "entityTypeCounts":
+            data = _entity_type_counts(world, variables, page_fault)
+        elif operation == "sloConnection":
+            data = _slos(world, config, variables, page_fault)
         else:
             raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
     except GraphQLError as exc:
@@ -159,7 +168,10 @@ HOSTILE_LABELS: list[Any] = [
 
 
 def defect_node(
-    defect: SimDefect, missing: bool = False, hostile_labels: bool = False
+    defect: SimDefect,
+    missing: bool = False,
+    hostile_labels: bool = False,
+    wrong_types: bool = False,
 ) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": defect.id,
@@ -186,6 +198,8 @@ def defect_node(
         remediated=defect.remediated,
         serviceCount=defect.service_count,
     )
+    if wrong_types:
+        node.update(severity=5, name=["x"], serviceCount=str(defect.service_count), fromTime=12)
     return node
 
 
@@ -244,9 +258,84 @@ def _defects(
     page = world.defect_page(query, after_id, first)
     missing = page_fault == "missing_fields"
     hostile = page_fault == "hostile_labels"
-    edges = [(encode_relay("d", d.id), defect_node(d, missing, hostile)) for d in page.defects]
+    wrong = page_fault == "wrong_types"
+    edges = [
+        (encode_relay("d", d.id), defect_node(d, missing, hostile, wrong)) for d in page.defects
+    ]
     if page_fault == "duplicate_node" and after_id is not None:
         previous = world.defect(after_id)
         if previous is not None:
             edges.insert(0, (str(after_raw), defect_node(previous, missing)))
     return _connection(edges, page.total, page.has_next, after_raw, page_fault)
+
+
+def _namespaces(world: World, scopes_filter: Any) -> frozenset[str]:
+    entries = scopes_filter.get("scopes") if isinstance(scopes_filter, Mapping) else None
+    entries = entries or []
+    if not isinstance(entries, list) or not all(_is_scope_input(e) for e in entries):
+        raise GraphQLError("scopesFilter.scopes must be a list of ScopeInput objects")
+    return world.namespaces_matching(entries)
+
+
+def _entity_type_counts(
+    world: World, variables: Mapping[str, Any], page_fault: str | None
+) -> list[dict[str, Any]]:
+    flt = variables.get("entityFilter") or {}
+    if not isinstance(flt, Mapping):
+        raise GraphQLError("entityFilter must be an object")
+    types = flt.get("entityTypes") or None
+    if types is not None and not isinstance(types, list):
+        raise GraphQLError("entityTypes must be a list")
+    namespaces = _namespaces(world, flt.get("scopesFilter") or {})
+    wanted = None if types is None else frozenset(map(str, types))
+    counts = world.entity_counts(namespaces, wanted)
+    rows: list[dict[str, Any]] = []
+    for (entity_type, severity), count in sorted(counts.items()):
+        if page_fault == "missing_fields":
+            rows.append({"entityType": entity_type, "severity": severity})
+        elif page_fault == "wrong_types":
+            rows.append({"entityType": entity_type, "severity": 3, "count": str(count)})
+        else:
+            rows.append({"entityType": entity_type, "severity": severity, "count": count})
+    return rows
+
+
+def slo_node(slo: SimSlo, state: str, missing: bool = False, wrong: bool = False) -> dict[str, Any]:
+    if missing:
+        return {"id": slo.id, "state": state}
+    if wrong:
+        return {"id": slo.id, "state": 7, "entity": "x", "relatedEntity": ["y"]}
+    namespace, service_type, service = slo.service
+    return {
+        "id": slo.id,
+        "state": state,
+        "entity": {"id": slo.id, "name": slo.name, "typeName": slo.type_name},
+        "relatedEntity": {
+            "id": f"{namespace}/{service}",
+            "name": service,
+            "typeName": service_type,
+        },
+    }
+
+
+def _slos(
+    world: World, config: SimulatorConfig, variables: Mapping[str, Any], page_fault: str | None
+) -> dict[str, Any]:
+    flt = variables.get("filter") or {}
+    if not isinstance(flt, Mapping):
+        raise GraphQLError("filter must be an object")
+    related = flt.get("relatedByFilter") or {}
+    if not isinstance(related, Mapping):
+        raise GraphQLError("relatedByFilter must be an object")
+    namespaces = _namespaces(world, related.get("scopesFilter") or {})
+    first = _first(variables, config)
+    after_raw = variables.get("after") or None
+    after_id = _after(variables, "o")
+    page, total, has_next = world.slo_page(namespaces, after_id, first)
+    missing, wrong = page_fault == "missing_fields", page_fault == "wrong_types"
+    edges = [(encode_relay("o", s.id), slo_node(s, st, missing, wrong)) for s, st in page]
+    if page_fault == "duplicate_node" and after_id is not None:
+        previous = world.slo(after_id)
+        if previous is not None:
+            edges.insert(0, (str(after_raw), slo_node(*previous, missing, wrong)))
+    return _connection(edges, total, has_next, after_raw, page_fault)

@@ -1,7 +1,8 @@
 """Hostile answers: a normal page whose nodes are rewritten the way a broken or hostile API would.
 
 The page is built as usual, then its nodes (GraphQL `edges[].node`, CauseFlow `items[]`) are
-changed: a field set to any JSON value (a wrong type, an unhashable or repeated id), strings
+changed: a field set to any JSON value (a wrong type, an unhashable or repeated id; the field
+"@" replaces the whole node, so a node can be a number or a list), strings
 made hostile (lone surrogates, control characters, escape sequences, absurd length), or every
 defect given a name of its own so the names are as many as the defects.
 """
@@ -51,13 +52,16 @@ def apply(kind: str, params: dict[str, Any], operation: str, reply: Reply) -> Re
     if reply.status != 200:
         return reply
     document = json.loads(reply.body)
-    nodes = _nodes(document, operation)
-    if not nodes:
+    slots = _slots(document, operation)
+    if not slots:
         return reply
     limit = params.get("nodes")
-    chosen = nodes if limit is None else nodes[:limit]
-    for index, node in enumerate(chosen):
-        if kind == "set_field":
+    chosen = slots if limit is None else slots[:limit]
+    for index, (container, key) in enumerate(chosen):
+        node = container[key]
+        if kind == "set_field" and params["field"] == "@":
+            container[key] = params["value"]
+        elif kind == "set_field":
             _set(node, str(params["field"]), params["value"])
         elif kind == "hostile_strings":
             pad = "x" * int(params.get("pad", DEFAULT_PAD))
@@ -73,18 +77,19 @@ def apply(kind: str, params: dict[str, Any], operation: str, reply: Reply) -> Re
     return Reply(reply.status, json.dumps(document).encode(), reply.headers, reply.content_type)
 
 
-def _nodes(document: Any, operation: str) -> list[dict[str, Any]]:
+def _slots(document: Any, operation: str) -> list[tuple[Any, Any]]:
+    """(container, key) of each node: container[key] is the node, so it can be replaced."""
     if not isinstance(document, dict):
         return []
     data = document.get("data")
     if isinstance(data, dict):
         connection = data.get(operation)
         edges = connection.get("edges") if isinstance(connection, dict) else None
-        return [e["node"] for e in edges or [] if isinstance(e.get("node"), dict)]
+        return [(edge, "node") for edge in edges or [] if isinstance(edge.get("node"), dict)]
     for key in ("items", "incidents"):
         items = document.get(key)
         if isinstance(items, list):
-            return [item for item in items if isinstance(item, dict)]
+            return [(items, i) for i, item in enumerate(items) if isinstance(item, dict)]
     return []
 
 

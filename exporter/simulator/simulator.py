@@ -141,6 +141,16 @@ class Simulator:
     def clear_defect(self, defect_id: str) -> None:
         self._ctx.world.clear_defect(defect_id)
 
+    def entity_counts(
+        self, scope: str, entity_types: tuple[str, ...] = ("Service",)
+    ) -> dict[tuple[str, str], int]:
+        """Ground truth of entityTypeCounts: (entity type, health severity) -> entities."""
+        return self._ctx.world.entity_truth(scope, frozenset(entity_types))
+
+    def slo_states(self, scope: str, namespace: str | None = None) -> dict[str, tuple[str, str]]:
+        """Ground truth of sloConnection: SLO id -> (name, state), optionally of one namespace."""
+        return self._ctx.world.slo_truth(scope, namespace)
+
     def incidents(self, status: list[str] | None = None) -> list[SimIncident]:
         return self._ctx.world.incidents(status)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .data import SimDefect
+from .health import EntityIndex
 
 # (namespace, severity, active) -> ids in ascending order; the id order is the page order.
 BucketKey = tuple[str, str, bool]
@@ -35,11 +36,14 @@ class DefectStore:
     def __init__(self) -> None:
         self._by_id: dict[str, SimDefect] = {}
         self._buckets: dict[BucketKey, list[str]] = {}
+        self.entities = EntityIndex(lambda: self._by_id.values())
 
     def load(self, defects: Iterable[SimDefect]) -> None:
+        defects = list(defects)
         for defect in defects:
             self._by_id[defect.id] = defect
             self._bucket(defect).append(defect.id)
+        self.entities.load(defects)
         for ids in self._buckets.values():
             ids.sort()
 
@@ -60,6 +64,7 @@ class DefectStore:
             raise ValueError(f"duplicate defect id {defect.id}")
         self._by_id[defect.id] = defect
         bisect.insort(self._bucket(defect), defect.id)
+        self.entities.change(defect, 1 if defect.active else 0)
 
     def clear(self, defect_id: str, when: float, remediated: bool = False) -> SimDefect:
         defect = self._by_id[defect_id]
@@ -69,6 +74,7 @@ class DefectStore:
         del ids[bisect.bisect_left(ids, defect_id)]
         defect.to_time = when
         defect.remediated = remediated
+        self.entities.change(defect, -1)
         bisect.insort(self._bucket(defect), defect_id)
         return defect
 

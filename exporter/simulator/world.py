@@ -12,6 +12,14 @@ from typing import Any
 from . import names
 from .config import SimulatorConfig
 from .data import Generator, SimDefect, SimIncident, SimScope, scope_matches
+from .health import (
+    SimSlo,
+    baseline_services,
+    defect_entity,
+    entity_severity,
+    make_slos,
+    slo_state,
+)
 from .store import DefectPage, DefectQuery, DefectStore
 
 # Incidents are listed newest first by default; the key breaks ties by id.
@@ -34,6 +42,10 @@ class World:
         self._scopes = self._gen.scopes(config.scopes, now)
         self._scope_by_name = {scope.name: scope for scope in self._scopes}
         self._defects = DefectStore()
+        for scope in self._scopes:
+            for key in baseline_services(scope):
+                self._defects.entities.ensure(key)
+        self._slos = make_slos(self._scopes, config.seed)
         self._defects.load(self._gen.initial_defects(self._scopes, config.defects, now))
         self._incidents: dict[str, SimIncident] = {}
         self._sorted_incidents: list[SimIncident] | None = None
@@ -110,6 +122,68 @@ class World:
             if self._defects.get(defect_id) is None:
                 raise KeyError(f"unknown defect {defect_id!r}")
             self._defects.clear(defect_id, time.time())
+
+    # --- entity health and SLOs -----------------------------------------------------------
+
+    def entity_counts(
+        self, namespaces: frozenset[str], types: frozenset[str] | None
+    ) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._defects.entities.counts(namespaces, types))
+
+    def slo_page(
+        self, namespaces: frozenset[str], after_id: str | None, first: int
+    ) -> tuple[list[tuple[SimSlo, str]], int, bool]:
+        """(SLO, state) pairs after `after_id` in id order, the total, and whether more follow."""
+        matching = [s for s in self._slos if s.service[0] in namespaces]
+        rest = [s for s in matching if after_id is None or s.id > after_id]
+        with self._lock:
+            index = self._defects.entities
+            page = [(s, slo_state(index.severity(s.service))) for s in rest[:first]]
+        return page, len(matching), len(rest) > first
+
+    def slo(self, slo_id: str) -> tuple[SimSlo, str] | None:
+        found = next((s for s in self._slos if s.id == slo_id), None)
+        if found is None:
+            return None
+        with self._lock:
+            return found, slo_state(self._defects.entities.severity(found.service))
+
+    def entity_truth(self, scope: str, types: frozenset[str]) -> dict[tuple[str, str], int]:
+        """Ground truth by brute force over every defect, independent of the index."""
+        target = self.scope(scope)
+        entries = target.entries()
+        severities: dict[tuple[str, str, str], list[str]] = {
+            key: [] for s in self._scopes for key in baseline_services(s)
+        }
+        with self._lock:
+            for defect in self._defects.all():
+                found = severities.setdefault(defect_entity(defect), [])
+                if defect.active:
+                    found.append(defect.severity)
+        counts: dict[tuple[str, str], int] = {}
+        for key, active in severities.items():
+            if key[1] in types and scope_matches(key[0], entries):
+                row = (key[1], entity_severity(active))
+                counts[row] = counts.get(row, 0) + 1
+        return counts
+
+    def slo_truth(self, scope: str, namespace: str | None = None) -> dict[str, tuple[str, str]]:
+        """SLO id -> (name, state), by brute force over every defect."""
+        entries = self.scope(scope).entries()
+        on_entity: dict[tuple[str, str, str], list[str]] = {}
+        with self._lock:
+            for defect in self._defects.all():
+                if defect.active and defect.entity_type == "Service":
+                    on_entity.setdefault(defect_entity(defect), []).append(defect.severity)
+        result = {}
+        for slo in self._slos:
+            if namespace not in (None, slo.service[0]):
+                continue
+            if scope_matches(slo.service[0], entries):
+                severities = on_entity.get(slo.service, [])
+                result[slo.id] = (slo.name, slo_state(entity_severity(severities)))
+        return result
 
     # --- incidents ------------------------------------------------------------------------
 

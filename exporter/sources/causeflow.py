@@ -9,10 +9,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from exporter.config import CauseFlowConfig
+from exporter.config import CAUSEFLOW_OPEN_STATUSES, CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
-from exporter.sources import AlertSelection, Best, SkipCounter, is_clean_id, node_key, text, top_k
+from exporter.resolve_times import ActiveSet
+from exporter.sources import (
+    AlertSelection,
+    Best,
+    SkipCounter,
+    is_clean_id,
+    node_key,
+    parse_time,
+    text,
+    top_k,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,8 @@ class IncidentResult:
     incidents: tuple[Incident, ...]  # capped, most severe first
     dropped: int
     total: int
+    # Open incidents' ids, createdAt and severities, for time to resolve (None when off).
+    active: ActiveSet | None = None
     # For the Alertmanager bridge: incidents of its severities and statuses, capped by its
     # max_alerts only.
     alertable: tuple[Incident, ...] = field(default=())
@@ -89,10 +101,12 @@ def incidents_page(document: Any) -> Page:
         raise ApiError(OPERATION, "malformed_response", "no items or incidents list")
     cursor = document.get("cursor")
     count = document.get("count")
+    kept = [item for item in items if isinstance(item, dict)]
     return Page(
-        [item for item in items if isinstance(item, dict)],
+        kept,
         cursor if isinstance(cursor, str) and cursor else None,
         count if isinstance(count, int) and not isinstance(count, bool) else None,
+        len(items) - len(kept),
     )
 
 
@@ -119,6 +133,7 @@ class CauseFlowSource:
         counts: Counter[tuple[str, str, str]] = Counter()
         reported: list[int] = []
         read = 0
+        active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
         alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
         alert_severities = frozenset(self._alerts.severities)
         alert_statuses = frozenset(self._alerts.statuses)
@@ -138,6 +153,8 @@ class CauseFlowSource:
                 if not self._wanted(incident):
                     continue
                 counts[(incident.severity, incident.status, incident.source)] += 1
+                if active is not None and incident.status in CAUSEFLOW_OPEN_STATUSES:
+                    active.add(incident.id, parse_time(incident.created_at), incident.severity)
                 if incident.severity in alert_severities and incident.status in alert_statuses:
                     alertable.add(incident)
                 yield incident
@@ -147,7 +164,7 @@ class CauseFlowSource:
             partial(self._page, deadline),
             key=lambda item: node_key(incident_id_of(item)),
             max_restarts=self._config.max_restarts,
-            on_page=lambda page: reported.append(page.total) if page.total is not None else None,
+            on_page=partial(self._on_page, reported),
         )
         kept = top_k(filtered(pages), self._config.max_incident_series, incident_order)
         if reported and reported[-1] != read:
@@ -166,7 +183,20 @@ class CauseFlowSource:
             total,
             alertable=tuple(paged),
             alert_dropped=alertable.seen - len(paged),
+            active=active,
         )
+
+    def _tracks_resolves(self) -> bool:
+        """An incident gone from the list has left the open statuses only when the list holds
+        every open status; with a narrower status filter, time to resolve is not tracked."""
+        statuses = self._config.statuses
+        wanted = not statuses or set(CAUSEFLOW_OPEN_STATUSES) <= set(statuses)
+        return self._config.time_to_resolve and wanted
+
+    def _on_page(self, reported: list[int], page: Page) -> None:
+        if page.total is not None:
+            reported.append(page.total)
+        self.skips.add(OPERATION, "not_an_object", page.skipped)
 
     def _wanted(self, incident: Incident) -> bool:
         # The server filters too, but whether it takes several values is not documented.

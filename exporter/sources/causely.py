@@ -14,6 +14,7 @@ from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.logs import quote
 from exporter.pagination import Page, relay_page, walk
+from exporter.resolve_times import ActiveSet
 from exporter.sources import (
     MAX_LABEL_CHARS,
     AlertSelection,
@@ -90,6 +91,8 @@ class ScopeResult:
     dropped: int
     total: int = field(default=0)
     folded: int = 0  # combinations merged into __other__ by causely.max_active_series
+    # Every active defect's id, start and severity, for time to resolve (None when off).
+    active: ActiveSet | None = None
     # For the Alertmanager bridge: defects of its severities, capped by its max_alerts only.
     alertable: tuple[Defect, ...] = ()
     alert_dropped: int = 0
@@ -242,6 +245,7 @@ class CauselySource:
         self._config = config
         self._client = client
         self._scopes: dict[str, Scope] = {}
+        self._planned_for: float | None = None
         self.skips = skips or SkipCounter()
         self._alerts = alerts or AlertSelection()
         self._label_keys = tuple(key for key, _ in config.entity_labels)
@@ -252,7 +256,16 @@ class CauselySource:
         else:
             scopes = self._resolve_scopes(deadline)
         self._scopes = {scope.name: scope for scope in scopes}
+        self._planned_for = deadline
         return list(self._scopes)
+
+    def planned_scopes(self, deadline: float) -> Mapping[str, Scope]:
+        """This cycle's scopes, for the queries that share the plan (health, SLOs)."""
+        if self._planned_for != deadline:
+            error = ApiError("getUserScopes", "not_planned", "the scope list failed this cycle")
+            error.counted = True  # the scope lookup counted its own failure
+            raise error
+        return dict(self._scopes)
 
     def collect(self, unit: str, deadline: float) -> ScopeResult:
         scope = self._scopes[unit]
@@ -263,6 +276,7 @@ class CauselySource:
                 "getUserScopes", "malformed_response", f"user scope {unit!r} has a malformed filter"
             )
         counts: Counter[tuple[str, str, str]] = Counter()
+        active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
         cap = self._config.max_active_series
         high_water = COMPACT_FACTOR * cap
         folded = 0
@@ -273,6 +287,8 @@ class CauselySource:
             nonlocal folded
             for defect in defects:
                 counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                if active is not None:
+                    active.add(defect.id, defect.start_time, defect.severity)
                 if len(counts) > high_water:
                     folded += fold(counts, cap, fold_bucket)
                 if defect.severity in alert_severities:
@@ -293,6 +309,7 @@ class CauselySource:
             total,
             alertable=tuple(paged),
             alert_dropped=alertable.seen - len(paged),
+            active=active,
             folded=folded,
         )
 
@@ -312,6 +329,7 @@ class CauselySource:
             "defectConnection",
             partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
             key=lambda node: node_key(node.get("id")),
+            on_page=partial(self._count_skipped, "defectConnection"),
         )
         skipped: Counter[str] = Counter()
         for node in nodes:
@@ -330,6 +348,9 @@ class CauselySource:
                 ",".join(sorted(skipped)),
             )
 
+    def _count_skipped(self, operation: str, page: Page) -> None:
+        self.skips.add(operation, "not_an_object", page.skipped)
+
     def _resolve_scopes(self, deadline: float) -> list[Scope]:
         variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
         found: dict[str, Scope] = {}
@@ -337,6 +358,7 @@ class CauselySource:
             "getUserScopes",
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
             key=lambda node: node_key(node.get("id") or node.get("name")),
+            on_page=partial(self._count_skipped, "getUserScopes"),
         ):
             name = text(node.get("name"))
             if not name:
