@@ -349,7 +349,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             new = config
         else:
             web, new = _web_and_config(args, check=False)
-        collector.reconfigure(new, build_sources(new, stats, stop))
+        if new != running:  # unchanged: keep the sources, their token and rate-limit state
+            collector.reconfigure(new, build_sources(new, stats, stop))
         if server is not None:
             server.set_web_config(web)
             server.set_interval(new.collection.interval)
