@@ -338,8 +338,8 @@ class ApiClient:
         response, sent_headers = self._send(request)
         if response.status_code == 401 and self._auth is not None:
             self._stats.retry(operation, "unauthorized")
-            response.close()  # its body is of no use; the connection is not worth saving
             if self._auth.renew(request.deadline, sent_headers):
+                response.close()  # its body is of no use; the connection is not worth saving
                 response, sent_headers = self._send(request)
         status = response.status_code
         ok = 200 <= status < 300

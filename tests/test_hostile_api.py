@@ -386,3 +386,18 @@ def test_an_unknown_token_lifetime_keeps_the_token_until_a_401(
         assert len(mock.calls) == 1
     said = [r for r in caplog.records if "token_lifetime_unknown" in r.getMessage()]
     assert len(said) == 1
+
+
+def test_a_401_that_cannot_be_renewed_keeps_the_api_message(small_sim: Simulator) -> None:
+    stats = ApiStats()
+    api = ApiClient(FAST, stats, threading.Event(), auth=StaticBearerWrong())
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "unauthorized"
+    assert info.value.message == "No valid authentication token was provided"
+    assert stats.snapshot().requests == {("listIncidents", "401"): 1}
+
+
+class StaticBearerWrong(StaticAuth):
+    def headers(self, deadline: float) -> dict[str, str]:
+        return {"Authorization": "Bearer wrong"}
