@@ -26,6 +26,7 @@ from exporter import __version__
 from exporter.apitext import CodeFolder, clean_message, error_code
 from exporter.body import BodyError, bound_response_heads, head_deadline, parse_json, read_body
 from exporter.config import HttpConfig, proxies_for
+from exporter.logs import quote
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -493,11 +494,10 @@ class _RetryLog:
         message = exc.message if isinstance(exc, ApiError) else ""
         log.log(
             level,
-            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f "
-            'msg="%s"',
+            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f msg=%s",
             self.operation,
             reason,
             attempt,
             wait,
-            message,
+            quote(message, 300),
         )

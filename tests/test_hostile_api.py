@@ -401,3 +401,19 @@ def test_a_401_that_cannot_be_renewed_keeps_the_api_message(small_sim: Simulator
 class StaticBearerWrong(StaticAuth):
     def headers(self, deadline: float) -> dict[str, str]:
         return {"Authorization": "Bearer wrong"}
+
+
+def test_retry_lines_are_info_at_most_once_per_call_every_few_seconds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from exporter.http import _RetryLog
+
+    first, second = _RetryLog("token"), _RetryLog("defectConnection")
+    with caplog.at_level("DEBUG", logger="exporter.http"):
+        for attempt in range(1, 6):
+            first.note("connection_error", attempt, 0.5, None)
+        second.note("timeout", 1, 1.0, None)
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert len(info) == 2  # the first of each call; the rest wait RETRY_LOG_EVERY_SECONDS
+    assert "operation=token reason=connection_error attempt=1" in info[0]
+    assert len([r for r in caplog.records if r.levelname == "DEBUG"]) == 4
