@@ -162,7 +162,7 @@ def _latencies(url: str, auth: tuple[str, str], count: int) -> tuple[list[float]
     return times, errors
 
 
-def slow_clients(base: str, clients: int, requests_count: int) -> dict[str, Any]:
+def slow_clients(base: str, pid: int, clients: int, requests_count: int) -> dict[str, Any]:
     host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
     auth = ("prom", PASSWORD)
     quiet, quiet_errors = _latencies(base + "/metrics", auth, requests_count)
@@ -184,8 +184,14 @@ def slow_clients(base: str, clients: int, requests_count: int) -> dict[str, Any]
     for thread in threads:
         thread.start()
     time.sleep(2.0)
+    peaks: dict[str, int] = {}
+    sampling = threading.Event()
+    sampler = threading.Thread(target=_sampler, args=(pid, sampling, peaks), daemon=True)
+    sampler.start()
     loaded, loaded_errors = _latencies(base + "/metrics", auth, requests_count)
     health, health_errors = _latencies(base + "/healthz", auth, requests_count)
+    sampling.set()
+    sampler.join()
     stop.set()
     for thread in threads:
         thread.join(timeout=10)
@@ -203,6 +209,7 @@ def slow_clients(base: str, clients: int, requests_count: int) -> dict[str, Any]
         "healthz_p50_ms": statistics.median(health),
         "errors": quiet_errors + loaded_errors + health_errors,
         "slow_client_drops": reconnects["dropped"],
+        "threads_peak": peaks.get("Threads", 0),
     }
 
 
@@ -258,7 +265,7 @@ def run(big: int = 100, slow: int = 200, guess_seconds: float = 10.0) -> dict[st
             with exporter(tmp, url, users) as (base, pid):
                 requests.get(base + "/metrics", auth=("prom", PASSWORD), timeout=10)  # cached
                 heads = big_heads(base, pid, big)
-                slowed = slow_clients(base, slow, 50)
+                slowed = slow_clients(base, pid, slow, 50)
                 limited = guessers(base, pid, guess_seconds)
             with exporter(tmp, url, users + "rate_limit:\n  interval: 0s\n") as (base, pid):
                 requests.get(base + "/metrics", auth=("prom", PASSWORD), timeout=10)
@@ -291,7 +298,8 @@ def report(r: dict[str, Any]) -> None:
                 f"/metrics p50 / p99, {s['slow_clients']} slow clients",
                 f"{s['loaded_p50_ms']:.1f} / {s['loaded_p99_ms']:.1f} ms",
                 f"quiet {s['quiet_p50_ms']:.1f} / {s['quiet_p99_ms']:.1f} ms, "
-                f"/healthz p50 {s['healthz_p50_ms']:.1f} ms, errors {s['errors']}",
+                f"/healthz p50 {s['healthz_p50_ms']:.1f} ms, errors {s['errors']}, "
+                f"exporter threads at most {s['threads_peak']}",
             ),
             (
                 "16 guessers, rate-limited: cores used",
