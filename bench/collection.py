@@ -139,6 +139,11 @@ def report(r: dict[str, Any]) -> None:
                 f"{r['part_requests_sent']} / {r['part_requests_minimum']}",
                 "sent / minimum (entityTypeCounts, sloConnection)",
             ),
+            (
+                "health + SLO unit time",
+                f"{r['part_unit_seconds']:.2f} s",
+                f"summed; / concurrency: {r['part_unit_seconds'] / r['concurrency']:.2f} s",
+            ),
             ("2nd cycle wall time", f"{r['second_wall_seconds']:.2f} s", "tracking clears"),
             (
                 "time to resolve update",

@@ -15,6 +15,7 @@ import heapq
 import http.client
 import itertools
 import json
+import math
 import socket
 import threading
 import time
@@ -59,26 +60,39 @@ class Watchdog:
         self._heap: list[tuple[float, int, _Alarm]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
+        self._cancelled = 0
 
     def arm(self, deadline: float, sock: socket.socket) -> _Alarm:
         alarm = _Alarm(sock)
         with self._cond:
+            earliest = self._heap[0][0] if self._heap else math.inf
             heapq.heappush(self._heap, (deadline, next(self._order), alarm))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="body-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if deadline < earliest:  # otherwise the thread already wakes up early enough
+                self._cond.notify()
         return alarm
 
     def disarm(self, alarm: _Alarm) -> None:
         with self._cond:
-            alarm.cancelled = True  # left in the heap; dropped when its time comes
+            if alarm.cancelled or alarm.fired:
+                return
+            alarm.cancelled = True
+            self._cancelled += 1
+            # Every call arms with the cycle's deadline, often minutes away: drop cancelled
+            # alarms now and then so the heap stays the size of the calls in flight.
+            if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+                heapq.heapify(self._heap)
+                self._cancelled = 0
 
     def _run(self) -> None:
         with self._cond:
             while True:
                 while self._heap and self._heap[0][2].cancelled:
                     heapq.heappop(self._heap)
+                    self._cancelled -= 1
                 if not self._heap:
                     self._cond.wait()
                     continue

@@ -44,6 +44,7 @@ DISCOVER = "discover"
 # Longer than any sane interval or timeout, short enough for every wait() on every platform.
 MAX_DURATION_SECONDS = 365 * 86400.0
 MAX_ERROR_LINES = 20
+MIN_REQUESTS_PER_SECOND = 0.01
 T = TypeVar("T")
 
 
@@ -233,6 +234,15 @@ class _Section:
         self.prefix = prefix
         self.read: set[str] = set()
 
+    def nested(self, build: Callable[[_Section], T], default: T) -> T:
+        """build(self) for a part of this section with checks of its own (a sub-section):
+        its errors are recorded with this section's instead of hiding them."""
+        try:
+            return build(self)
+        except ConfigError as exc:
+            self.errors.extend(str(exc).splitlines())
+            return default
+
     def invalid(self, key: str, problem: str, default: T) -> T:
         """Record that `key` is wrong and go on with `default`."""
         self.errors.append(f"{self.name(key)}: {problem}")
@@ -391,7 +401,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         # At least room for the __other__ buckets (one per severity) and some real rows.
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
-        parts=_causely_parts(s),
+        parts=s.nested(_causely_parts, CauselyParts()),
         entity_labels=_entity_labels(s),
     )
     s.finish()
@@ -499,6 +509,14 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
         proxy_env=_proxy_env(env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
+    if 0 < config.max_requests_per_second < MIN_REQUESTS_PER_SECOND:
+        # 1/rate is a wait in seconds: a tiny rate would be a wait no timer can hold.
+        s.invalid(
+            "max_requests_per_second",
+            f"must be 0 (no limit) or at least {MIN_REQUESTS_PER_SECOND}, "
+            f"got {brief(config.max_requests_per_second)}",
+            None,
+        )
     s.finish()
     return config
 

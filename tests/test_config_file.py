@@ -148,6 +148,7 @@ def test_causeflow_token_hint_names_the_variable_and_the_file_key() -> None:
         ("http", "max_rate_limit_wait", ".nan"),
         ("http", "max_requests_per_second", ".nan"),
         ("http", "max_requests_per_second", ".inf"),
+        ("http", "max_requests_per_second", "1.0e-300"),
     ],
 )
 def test_durations_and_numbers_must_be_finite(section: str, key: str, text: str) -> None:
@@ -292,3 +293,11 @@ def test_mixed_key_types_are_reported_not_a_traceback() -> None:
     with pytest.raises(ConfigError) as info:
         build_config({1: "x", "b": 2, None: 3}, CREDS)
     assert "unknown key" in str(info.value)
+
+
+def test_a_sub_section_error_does_not_hide_its_parent_sections_errors() -> None:
+    raw = {"causely": {"page_size": "x", "slos": {"bogus": 1}, "entity_labels": 5}}
+    with pytest.raises(ConfigError) as info:
+        build_config(raw, CREDS)
+    fields = {line.split(":", 1)[0] for line in str(info.value).splitlines()}
+    assert {"causely.page_size", "causely.slos.bogus", "causely.entity_labels"} <= fields

@@ -25,6 +25,7 @@ causeflow:
 collection:
   interval: 1s
 """
+HEALTH_PANEL = "Service health and SLO queries"  # on the exporter health dashboard
 NEW_ROWS = ("Service health (Causely)", "SLOs (Causely)", "Time to resolve (Causely)")
 
 
@@ -99,8 +100,10 @@ def test_health_slos_and_time_to_resolve_in_prometheus(
             queries = [
                 q
                 for q in dashboard_queries(scope=scope) + dashboard_queries()
-                if q[0] == "causely-root-causes" and q[1] in titles
+                if (q[0] == "causely-root-causes" and q[1] in titles)
+                or (q[0] == "causely-exporter-health" and q[1] == HEALTH_PANEL)
             ]
+            assert any(q[1] == HEALTH_PANEL for q in queries)
             records = recording_rules("causely-exporter.time-to-resolve")
             for what in [q[2] for q in queries] + records:
                 wait_until(f"data for {what}", lambda e=what: prometheus.query(e), 20, prometheus)

@@ -410,3 +410,31 @@ def test_parts_config_defaults_and_example() -> None:
     example = load_config(str(Path(__file__).parent.parent / "config.example.yaml"), env)
     assert example.causely.parts == parts
     assert example.causeflow.time_to_resolve is True
+
+
+def test_slo_nodes_missing_fields_keep_counts_exact(sim: Simulator) -> None:
+    scope = sim.scope_names()[0]
+    run = InProcess(sim_config(sim, causely={"scopes": [scope], "page_size": 500}))
+    sim.inject("missing_fields", operation="sloConnection")
+    metrics = run.cycle()
+    truth = sim.slo_states(scope)
+    # Only id and state came: the states are exact, the names are empty, not made up.
+    assert {k: v[1] for k, v in slo_info(metrics, scope).items()} == {
+        k: v[1] for k, v in truth.items()
+    }
+    assert {v[0] for v in slo_info(metrics, scope).values()} == {""}
+    assert slo_info(run.cycle(), scope) == truth
+
+
+def test_causeflow_with_a_narrower_status_filter_tracks_nothing(sim: Simulator) -> None:
+    config = sim_config(
+        sim, causely={"enabled": False}, causeflow={"enabled": True, "statuses": ["open"]}
+    )
+    run = InProcess(config)
+    run.cycle()
+    # Leaving `open` for `triaging` is not resolving: with only `open` listed, a disappearance
+    # proves nothing, so nothing is observed.
+    incident = sim.incidents(["open"])[0]
+    sim.resolve_incident(incident.incident_id)
+    metrics = run.cycle()
+    assert "causeflow_incident_time_to_resolve_seconds_count" not in metrics

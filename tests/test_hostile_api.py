@@ -11,6 +11,7 @@ import math
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ import responses
 
 from exporter.apitext import MAX_DISTINCT_CODES, OTHER, CodeFolder, clean_message, error_code
 from exporter.auth import UNKNOWN_LIFETIME_CEILING, CauselyAuth, lifetime, refresh_time
-from exporter.body import MAX_JSON_DEPTH, nesting_exceeds, parse_json
+from exporter.body import MAX_JSON_DEPTH, Watchdog, nesting_exceeds, parse_json
 from exporter.config import ConfigError, HttpConfig, Secret, build_config
 from exporter.http import KNOWN_CODES, ApiClient, ApiError, ApiStats, error_from_body
 from exporter.simulator import Simulator, SimulatorConfig
@@ -106,6 +107,15 @@ def test_an_undeclared_or_endless_body_stops_at_the_cap(small_sim: Simulator, ki
     assert list_incidents(api, small_sim)["items"]
 
 
+def test_a_gzip_bomb_stops_at_the_cap_counted_after_decompression(small_sim: Simulator) -> None:
+    small_sim.inject("gzip_bomb", target="causeflow", size=200_000_000)
+    api, stats = cf_client(HttpConfig(**{**vars(FAST), "max_response_bytes": 2 * 1024 * 1024}))
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "response_too_large"
+    assert stats.snapshot().errors == {("listIncidents", "response_too_large"): 1}
+
+
 def test_a_500_mb_body_keeps_the_exporter_near_the_cap() -> None:
     """The issue's 500 MB page took the process to 2 GB; now growth stays near the 32 MiB cap.
 
@@ -179,6 +189,19 @@ def test_nesting_bound_is_exact_and_ignores_brackets_in_strings() -> None:
         assert type(info.value).__name__ == "BodyError"
 
 
+def test_the_watchdog_fires_on_time_and_forgets_disarmed_alarms() -> None:
+    dog = Watchdog()
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(10)  # the test's bound, should the watchdog never fire
+        for _ in range(1000):  # calls that finished long before their cycle's deadline
+            dog.disarm(dog.arm(time.time() + 600, left))
+        assert len(dog._heap) < 100
+        alarm = dog.arm(time.time() + 0.2, left)
+        assert left.recv(1) == b""  # blocks until the watchdog shuts the socket down
+        assert alarm.fired
+
+
 # --- hostile error codes and messages -------------------------------------------------------
 
 
@@ -199,6 +222,19 @@ def test_hostile_error_codes_never_raise_and_fold_into_a_bounded_set(
     assert len(codes) == MAX_DISTINCT_CODES + 1  # the first 32, then "other"
     assert OTHER in codes
     assert all(CODE_SHAPE.match(code) for code in codes)
+
+
+def test_the_exporter_keeps_api_error_series_bounded(small_sim: Simulator) -> None:
+    """Through the collector and the renderer: every cycle a new hostile code."""
+    small_sim.inject("hostile_error", target="causeflow", count=None, distinct=True)
+    run = InProcess(sim_config(small_sim, causely={"enabled": False}, causeflow={"enabled": True}))
+    for _ in range(MAX_DISTINCT_CODES + 8):
+        metrics = run.cycle()
+        assert metrics["causeflow_up"][()] == 0
+    series = metrics["causely_exporter_api_errors_total"]
+    codes = {dict(labels)["error"] for labels in series}
+    assert len(codes) == MAX_DISTINCT_CODES + 1 and OTHER in codes
+    assert sum(series.values()) == MAX_DISTINCT_CODES + 8
 
 
 def test_error_bodies_of_any_shape_give_a_code_and_a_clean_message() -> None:
@@ -350,3 +386,34 @@ def test_an_unknown_token_lifetime_keeps_the_token_until_a_401(
         assert len(mock.calls) == 1
     said = [r for r in caplog.records if "token_lifetime_unknown" in r.getMessage()]
     assert len(said) == 1
+
+
+def test_a_401_that_cannot_be_renewed_keeps_the_api_message(small_sim: Simulator) -> None:
+    stats = ApiStats()
+    api = ApiClient(FAST, stats, threading.Event(), auth=StaticBearerWrong())
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "unauthorized"
+    assert info.value.message == "No valid authentication token was provided"
+    assert stats.snapshot().requests == {("listIncidents", "401"): 1}
+
+
+class StaticBearerWrong(StaticAuth):
+    def headers(self, deadline: float) -> dict[str, str]:
+        return {"Authorization": "Bearer wrong"}
+
+
+def test_retry_lines_are_info_at_most_once_per_call_every_few_seconds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from exporter.http import _RetryLog
+
+    first, second = _RetryLog("token"), _RetryLog("defectConnection")
+    with caplog.at_level("DEBUG", logger="exporter.http"):
+        for attempt in range(1, 6):
+            first.note("connection_error", attempt, 0.5, None)
+        second.note("timeout", 1, 1.0, None)
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert len(info) == 2  # the first of each call; the rest wait RETRY_LOG_EVERY_SECONDS
+    assert "operation=token reason=connection_error attempt=1" in info[0]
+    assert len([r for r in caplog.records if r.levelname == "DEBUG"]) == 4
