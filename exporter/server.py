@@ -105,7 +105,9 @@ class _Server(socketserver.TCPServer):
         self.settings = settings
         self.snapshot = snapshot
         self.limits = settings.limits
-        self.connections = ConnectionTable(settings.limits.max_connections)
+        self.connections = ConnectionTable(
+            settings.limits.max_connections, settings.limits.busy_evictable_after
+        )
         self._web_lock = threading.Lock()
         self.web, self.auth = settings.web, _checker(settings.web)
         # Refused connections: answered, then closed a little later so the answer is not
