@@ -2,7 +2,7 @@
 
     python -m bench.server_hostile [--big-heads 100] [--slow 200] [--guess-seconds 10]
 
-- RSS (and threads) of the exporter while N clients each push 5.4 MB of request head
+- RSS (and threads) of the exporter while N clients each push 5.2 MiB of request head
   (90 header lines of 60 kB, never finished): before the cap, 100 such clients took 3.4 GB;
 - /metrics latency (a new connection per request, as with a fresh scraper) while N slow
   clients, more than the connection cap, keep half-sent heads open and reconnect when dropped;
@@ -289,7 +289,7 @@ def report(r: dict[str, Any]) -> None:
         "16 KiB heads, 10 s head deadline)",
         [
             (
-                f"RSS, {h['clients']} clients x 5.4 MB heads",
+                f"RSS, {h['clients']} clients x 5.2 MiB heads",
                 f"+{h['rss_growth_mib']:.1f} MiB",
                 f"{h['rss_before_mib']:.0f} -> {h['rss_peak_mib']:.0f} MiB peak, "
                 f"threads {h['threads_before']} -> {h['threads_peak']}, answers {h['answers']}",
