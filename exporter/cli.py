@@ -305,8 +305,18 @@ def _start_bridge(config: Config, collector: Collector) -> Notifier | None:
 def _swap_bridge(
     old: Notifier | None, old_config: Config, new_config: Config, collector: Collector
 ) -> Notifier | None:
-    """On reload: the bridge stays as it is unless its section changed, else it is replaced."""
-    if new_config.alertmanager == old_config.alertmanager:
+    """On reload: the bridge stays as it is unless its settings changed, else it is replaced.
+
+    The collection interval counts too (endsAt is 4 x max(resend, interval) ahead), and so do
+    the HTTP proxy and CA settings the sender uses.
+    """
+    same = (
+        new_config.alertmanager == old_config.alertmanager
+        and new_config.collection.interval == old_config.collection.interval
+        and new_config.http.proxy_env == old_config.http.proxy_env
+        and new_config.http.ca_bundle == old_config.http.ca_bundle
+    )
+    if same:
         return old
     if old is not None:
         # One list swap: the collector's thread sees the old hooks or the new, never half.
@@ -349,7 +359,8 @@ def _run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> 
             new = config
         else:
             web, new = _web_and_config(args, check=False)
-        collector.reconfigure(new, build_sources(new, stats, stop))
+        if new != running:  # unchanged: keep the sources, their token and rate-limit state
+            collector.reconfigure(new, build_sources(new, stats, stop))
         if server is not None:
             server.set_web_config(web)
             server.set_interval(new.collection.interval)

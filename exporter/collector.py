@@ -28,8 +28,9 @@ from exporter.metrics import BridgeStats, CauseFlowView, CauselyView, View, rend
 from exporter.metrics_health import PartsView, ResolveView
 from exporter.resolve_times import ResolveTracker
 from exporter.sources import SkipCounter, Source
+from exporter.sources import causeflow as causeflow_source
 from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
-from exporter.sources.causeflow import IncidentResult
+from exporter.sources.causeflow import IncidentResult, incident_bucket
 from exporter.sources.causely import Defect, ScopeResult, fold_bucket
 from exporter.sources.causely_health import HealthResult
 from exporter.sources.causely_parts import HEALTH, split_unit
@@ -448,10 +449,13 @@ class Collector:
         state = self._state["causeflow"]
         result = next((r for r in state.last_good.values() if isinstance(r, IncidentResult)), None)
         counts: Mapping[tuple[str, str, str], int] = result.counts if result else {}
-        rows = self._causeflow_zeros.apply(counts, now)
+        rows = dict(self._causeflow_zeros.apply(counts, now))
+        folded = result.folded if result is not None else 0
+        folded += fold(rows, causeflow_source.MAX_INCIDENT_COMBINATIONS, incident_bucket)
         return CauseFlowView(
             up=self._source_up(state),
             incidents=rows,
+            folded=folded,
             info=result.incidents if result is not None else (),
             dropped=result.dropped if result is not None else 0,
             alertable=result.alertable if result is not None else (),

@@ -26,6 +26,7 @@ from exporter import __version__
 from exporter.apitext import CodeFolder, clean_message, error_code
 from exporter.body import BodyError, bound_response_heads, head_deadline, parse_json, read_body
 from exporter.config import HttpConfig, proxies_for
+from exporter.logs import quote
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +50,7 @@ KNOWN_CODES = frozenset(
         "deadline_exceeded",
         "graphql_error",
         "malformed_response",
+        "not_planned",
         "rate_limited",
         "request_error",
         "response_too_large",
@@ -337,8 +339,8 @@ class ApiClient:
         response, sent_headers = self._send(request)
         if response.status_code == 401 and self._auth is not None:
             self._stats.retry(operation, "unauthorized")
-            response.close()  # its body is of no use; the connection is not worth saving
             if self._auth.renew(request.deadline, sent_headers):
+                response.close()  # its body is of no use; the connection is not worth saving
                 response, sent_headers = self._send(request)
         status = response.status_code
         ok = 200 <= status < 300
@@ -492,11 +494,10 @@ class _RetryLog:
         message = exc.message if isinstance(exc, ApiError) else ""
         log.log(
             level,
-            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f "
-            'msg="%s"',
+            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f msg=%s",
             self.operation,
             reason,
             attempt,
             wait,
-            message,
+            quote(message, 300),
         )

@@ -4,10 +4,10 @@ Every connection holds a thread, so the number of connections is capped. A conne
 one of three states: waiting for its request head, handling a request, or idle between
 keep-alive requests. When a new client arrives and every slot is taken, the server closes
 the oldest idle connection, else the connection that has been sending its head the longest
-(a client that has not finished a head of at most a few KiB is either broken or hostile);
-only when every slot is handling a request does the newcomer get a quick 503. So slow or idle
-clients can never lock a scraper or a probe out for longer than it takes to serve the
-requests in flight.
+(a client that has not finished a head of at most a few KiB is either broken or hostile),
+else a request that has been in hand for more than 10 s (a client reading its answer a byte
+at a time); only when every slot is handling a recent request does the newcomer get a quick
+503. So slow or idle clients can never lock a scraper or a probe out for long.
 
 The request head is read against a byte cap and a deadline for the whole head (not per
 read), so neither a huge head nor one trickled a byte at a time holds memory or a thread.
@@ -31,6 +31,7 @@ class ConnectionLimits:
     head_timeout: float = 10.0  # to receive a whole head, TLS handshake included
     idle_timeout: float = 30.0  # between keep-alive requests
     write_timeout: float = 30.0  # a client that does not read its answer is dropped
+    busy_evictable_after: float = 10.0  # at the cap, a request older than this gives way
     max_drain_bytes: int = 64 * 1024  # a larger request body closes the connection instead
 
 
@@ -69,8 +70,9 @@ def force_close(sock: socket.socket) -> None:
 class ConnectionTable:
     """The connections being served, their states, and the cap on their number."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, busy_evictable_after: float = 10.0) -> None:
         self._limit = limit
+        self._busy_evictable_after = busy_evictable_after
         self._slots: dict[socket.socket, _Slot] = {}
         self._lock = threading.Lock()
         self.evicted = 0
@@ -101,7 +103,11 @@ class ConnectionTable:
             candidates = [(s.since, k) for k, s in self._slots.items() if s.state is wanted]
             if candidates:
                 return min(candidates, key=lambda c: c[0])[1]
-        return None
+        # A client reading its answer a byte at a time would otherwise hold its slot for the
+        # whole write timeout, request after request.
+        oldest = time.monotonic() - self._busy_evictable_after
+        busy = [(s.since, k) for k, s in self._slots.items() if s.since <= oldest]
+        return min(busy, key=lambda c: c[0])[1] if busy else None
 
     def set_state(self, sock: socket.socket, state: State) -> bool:
         """Move `sock` to `state`; False when it has been evicted meanwhile."""

@@ -49,6 +49,7 @@ class CauseFlowView:
     info: tuple[Incident, ...]
     dropped: int
     alertable: tuple[Incident, ...] = ()
+    folded: int = 0
     alert_dropped: int = 0
 
 
@@ -183,6 +184,12 @@ def _causeflow_families(view: CauseFlowView) -> Iterator[Metric]:
     for i in view.info:
         info.add_metric([i.id, i.title, i.severity, i.status], 1)
     yield info
+    yield GaugeMetricFamily(
+        "causeflow_incidents_folded",
+        "Combinations of causeflow_incidents merged into source (and unknown severities or "
+        'statuses) "__other__" past 1000; sums stay exact' + CACHED,
+        value=view.folded,
+    )
     yield GaugeMetricFamily(
         "causeflow_incident_series_dropped",
         "CauseFlow incidents left out of causeflow_incident_info by the cap" + CACHED,

@@ -128,3 +128,11 @@ def test_bridge_runbook_anchors_exist() -> None:
 
     anchors = github_anchors(RUNBOOKS.read_text())
     assert {"causelyrootcause", "causeflowincident"} <= anchors
+
+
+def test_a_huge_label_name_is_not_repeated_in_the_error() -> None:
+    raw = {"alertmanager": {**AM, "extra_labels": {"a" * 100_000: "x"}}}
+    with pytest.raises(ConfigError) as info:
+        build_config(raw, CREDS)
+    assert str(info.value).startswith("alertmanager.extra_labels:")
+    assert len(str(info.value)) < 300

@@ -55,3 +55,19 @@ def test_parse_defect_tolerates_any_labels_shape() -> None:
     node = {"id": "d1", "entity": {"labels": [{"key": "k8s.namespace.name", "value": "ns"}]}}
     defect = parse_defect(node, keys)
     assert defect is not None and defect.labels == ("", "ns")
+
+
+def test_admin_raises_and_clears_a_defect_in_a_namespace(sim: Simulator) -> None:
+    import requests
+
+    scope = sim.scope_names()[0]
+    namespace = sim.namespaces(scope)[-1]
+    body = {"scope": scope, "severity": "Critical", "namespace": namespace}
+    defect_id = requests.post(sim.url + "/_sim/defects", json=body, timeout=5).json()["id"]
+    truth = requests.get(sim.url + "/_sim/truth", timeout=5).json()["scopes"][scope]
+    raised = next(d for d in truth if d["id"] == defect_id)
+    assert (raised["namespace"], raised["cluster"]) == (namespace, cluster_of(namespace))
+    wrong = {**body, "namespace": "not-this-scopes"}
+    assert requests.post(sim.url + "/_sim/defects", json=wrong, timeout=5).status_code == 400
+    assert requests.delete(sim.url + f"/_sim/defects/{defect_id}", timeout=5).ok
+    assert defect_id not in {d.id for d in sim.active_defects(scope)}

@@ -248,3 +248,22 @@ def test_a_million_distinct_names_fold_into_other_with_exact_sums() -> None:
         }
         assert {("High", "Pod", "Popular"), ("Low", "Pod", "Common0")} <= kept
         assert whole["causely_active_defects_folded"][(("scope", scope),)] == 0
+
+
+def test_distinct_incident_sources_fold_with_exact_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    from exporter.sources import causeflow as causeflow_source
+
+    monkeypatch.setattr(causeflow_source, "MAX_INCIDENT_COMBINATIONS", 30)
+    with Simulator(SimulatorConfig(seed=37, scopes=1, defects=5, incidents=80)) as sim:
+        run = InProcess(sim_config(sim, causeflow={"enabled": True, "page_size": 10}))
+        sim.inject("distinct_names", count=None, target="causeflow", field="source")
+        got = cycle(run)
+        rows = got["causeflow_incidents"]
+        assert len(rows) <= 30  # 20 of them buckets: 4 severities x 5 open statuses
+        assert any(dict(k)["source"] == "__other__" for k in rows)
+        assert got["causeflow_incidents_folded"][()] > 0
+        by_key: Counter[tuple[str, str]] = Counter()
+        for labels, value in rows.items():
+            by_key[(dict(labels)["severity"], dict(labels)["status"])] += int(value)
+        truth = Counter((i.severity, i.status) for i in sim.incidents(OPEN))
+        assert +by_key == truth

@@ -107,6 +107,15 @@ def test_an_undeclared_or_endless_body_stops_at_the_cap(small_sim: Simulator, ki
     assert list_incidents(api, small_sim)["items"]
 
 
+def test_a_gzip_bomb_stops_at_the_cap_counted_after_decompression(small_sim: Simulator) -> None:
+    small_sim.inject("gzip_bomb", target="causeflow", size=200_000_000)
+    api, stats = cf_client(HttpConfig(**{**vars(FAST), "max_response_bytes": 2 * 1024 * 1024}))
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "response_too_large"
+    assert stats.snapshot().errors == {("listIncidents", "response_too_large"): 1}
+
+
 def test_a_500_mb_body_keeps_the_exporter_near_the_cap() -> None:
     """The issue's 500 MB page took the process to 2 GB; now growth stays near the 32 MiB cap.
 
@@ -377,3 +386,34 @@ def test_an_unknown_token_lifetime_keeps_the_token_until_a_401(
         assert len(mock.calls) == 1
     said = [r for r in caplog.records if "token_lifetime_unknown" in r.getMessage()]
     assert len(said) == 1
+
+
+def test_a_401_that_cannot_be_renewed_keeps_the_api_message(small_sim: Simulator) -> None:
+    stats = ApiStats()
+    api = ApiClient(FAST, stats, threading.Event(), auth=StaticBearerWrong())
+    with pytest.raises(ApiError) as info:
+        list_incidents(api, small_sim)
+    assert info.value.error == "unauthorized"
+    assert info.value.message == "No valid authentication token was provided"
+    assert stats.snapshot().requests == {("listIncidents", "401"): 1}
+
+
+class StaticBearerWrong(StaticAuth):
+    def headers(self, deadline: float) -> dict[str, str]:
+        return {"Authorization": "Bearer wrong"}
+
+
+def test_retry_lines_are_info_at_most_once_per_call_every_few_seconds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from exporter.http import _RetryLog
+
+    first, second = _RetryLog("token"), _RetryLog("defectConnection")
+    with caplog.at_level("DEBUG", logger="exporter.http"):
+        for attempt in range(1, 6):
+            first.note("connection_error", attempt, 0.5, None)
+        second.note("timeout", 1, 1.0, None)
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert len(info) == 2  # the first of each call; the rest wait RETRY_LOG_EVERY_SECONDS
+    assert "operation=token reason=connection_error attempt=1" in info[0]
+    assert len([r for r in caplog.records if r.levelname == "DEBUG"]) == 4

@@ -51,6 +51,17 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     assert scopes_up(exporter) == set(names[:2])
 
     assert metrics["causely_exporter_collection_interval_seconds"][()] == 1
+
+    # The same file again: a successful reload that keeps the sources (no new token).
+    tokens = sum(r.target == "auth" for r in sim.requests())
+    exporter.proc.send_signal(signal.SIGHUP)
+    wait_for(
+        lambda: exporter.metrics()[RELOAD_TIME][()] > started, "same-file reload", exporter.logs
+    )
+    time.sleep(1.5)  # a cycle with the kept sources
+    assert sum(r.target == "auth" for r in sim.requests()) == tokens
+    started = exporter.metrics()[RELOAD_TIME][()]
+
     path.write_text(config_text(names[2:3], interval="2s"))
     exporter.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: scopes_up(exporter) == {names[2]}, "new scope list", exporter.logs)

@@ -210,6 +210,7 @@ def test_big_heads_leave_the_process_memory_flat(
     exporter_process: Callable[..., ExporterProcess],
 ) -> None:
     exporter = exporter_process(["--demo"], {})
+    exporter.wait_ready()  # the first cycle's own memory is not the clients'
     port = int(exporter.url.rsplit(":", 1)[1])
 
     def rss_kib() -> int:
@@ -280,6 +281,24 @@ def test_over_the_cap_a_new_client_gets_a_quick_503(
             gate.set()
         assert all(f.result().content == BODY for f in busy)
     assert requests.get(url + "/healthz", timeout=5).status_code == 200
+
+
+def test_a_client_that_does_not_read_its_answer_gives_way(
+    servers: Callable[..., ExporterServer],
+) -> None:
+    big = Snapshot(BODY * 400_000, gzip.compress(BODY), time.time(), None, False)  # ~21 MB
+    server = servers(snapshot=lambda: big, max_connections=2, busy_evictable_after=0.5)
+    readers = [connect(server.port) for _ in range(2)]
+    try:
+        for sock in readers:  # ask for the big answer, never read it: both slots stay busy
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nAccept-Encoding: identity\r\n\r\n")
+        time.sleep(1.0)
+        response = requests.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
+        assert response.status_code == 200
+        assert server.connections.evicted >= 1
+    finally:
+        for sock in readers:
+            sock.close()
 
 
 # --- request bodies ------------------------------------------------------------------------

@@ -57,6 +57,7 @@ ALERT_LABELS = (
 RESERVED_LABELS = frozenset(DEFECT_INFO_LABELS + ALERT_LABELS + ("job", "instance"))
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 MAX_LABEL_VALUE = 1024
+MAX_LABEL_NAME = 128
 MAX_ENTITY_LABELS = 16
 MAX_EXTRA_LABELS = 32
 
@@ -86,7 +87,8 @@ class AlertmanagerConfig:
 
 
 def check_label_name(name: object, field_name: str, taken: frozenset[str]) -> str:
-    if not isinstance(name, str) or not LABEL_NAME.match(name) or name.startswith("__"):
+    valid = isinstance(name, str) and len(name) <= MAX_LABEL_NAME and LABEL_NAME.match(name)
+    if not valid or not isinstance(name, str) or name.startswith("__"):
         raise ConfigError(f"{field_name}: {brief(name)} is not a valid Prometheus label name")
     if name in taken:
         raise ConfigError(f"{field_name}: label {brief(name)} is already used by the exporter")
@@ -141,7 +143,8 @@ def _label_values(s: _Section, key: str, taken: frozenset[str]) -> dict[str, str
         raise ConfigError(f"{s.name(key)}: expected a mapping of at most {MAX_EXTRA_LABELS}")
     result: dict[str, str] = {}
     for name, value in raw.items():
-        label = check_label_name(name, f"{s.name(key)}.{name}", taken)
+        short = isinstance(name, str) and len(name) <= MAX_LABEL_NAME
+        label = check_label_name(name, f"{s.name(key)}.{name}" if short else s.name(key), taken)
         if not isinstance(value, str) or not value or len(value) > MAX_LABEL_VALUE:
             raise ConfigError(f"{s.name(key)}.{label}: expected a non-empty string")
         result[label] = value

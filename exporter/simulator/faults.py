@@ -29,6 +29,7 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "endless_body": _ALL,
     "trickle_body": _ALL,
     "trickle_head": _ALL,
+    "gzip_bomb": _ALL,
     "deep_json": _ALL,
     "hostile_error": _ALL,
     "graphql_errors": frozenset({"graphql"}),

@@ -5,6 +5,8 @@ huge_body      a body of `size` bytes (default 500 MB), sent as fast as the clie
 endless_body   a chunked body that never ends.
 trickle_body   the normal answer, one byte every `seconds` (default 5).
 trickle_head   the normal answer, its status line and headers one byte every `seconds`.
+gzip_bomb      a 200 of `size` bytes once decompressed (default 1 GB), a few MB on the wire
+               with Content-Encoding: gzip.
 deep_json      a 200 whose JSON nests `levels` deep (default 100 000).
 hostile_error  an error answer (`status`, default 400) whose code and message hold lone
                surrogates, control characters and a forged log line; with `distinct` true
@@ -13,6 +15,8 @@ hostile_error  an error answer (`status`, default 400) whose code and message ho
 
 from __future__ import annotations
 
+import functools
+import gzip
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -21,7 +25,15 @@ from .faults import Fault
 from .reply import Reply, json_reply
 
 KINDS = frozenset(
-    {"huge_body", "endless_body", "trickle_body", "trickle_head", "deep_json", "hostile_error"}
+    {
+        "huge_body",
+        "endless_body",
+        "trickle_body",
+        "trickle_head",
+        "gzip_bomb",
+        "deep_json",
+        "hostile_error",
+    }
 )
 BLOCK = 1024 * 1024
 HOSTILE_CODE = "Bad\ud800Code\n\x1b[31m"
@@ -40,6 +52,16 @@ def _blocks(total: int | None) -> Iterator[bytes]:
         piece = block if total is None else block[: total - sent]
         sent += len(piece)
         yield piece
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_bomb(size: int) -> bytes:
+    """`size` bytes once decompressed: one gzip member per block, the same member repeated
+    (a gzip stream may hold many members, and clients must read them all)."""
+    member = gzip.compress(next(_blocks(BLOCK)), 9)
+    count, rest = divmod(size, BLOCK)
+    tail = gzip.compress(next(_blocks(rest)), 9) if rest else b""
+    return member * count + tail
 
 
 def reply(
@@ -68,6 +90,9 @@ def reply(
         answer = normal() or json_reply(200, {"data": None})
         seconds = float(params.get("seconds", 5.0))
         return Reply(answer.status, answer.body, dict(answer.headers), head_delay=seconds)
+    if kind == "gzip_bomb":
+        body = _gzip_bomb(int(params.get("size", 1_000_000_000)))
+        return Reply(200, body, {"Content-Encoding": "gzip"})
     if kind == "deep_json":
         levels = int(params.get("levels", 100_000))
         body = b'{"data":{"defectConnection":' + b"[" * levels + b"]" * levels + b"}}"

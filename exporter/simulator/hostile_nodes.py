@@ -31,6 +31,8 @@ def check_params(kind: str, params: dict[str, Any]) -> None:
             raise ValueError("set_field needs field, a dotted path such as entity.name")
         if "value" not in params:
             raise ValueError("set_field needs value (any JSON value)")
+    if kind == "distinct_names" and not isinstance(params.get("field", ""), str):
+        raise ValueError("field must be the name of the field made distinct")
     nodes = params.get("nodes")
     if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1):
         raise ValueError("nodes must be a positive integer (how many nodes of the page)")
@@ -70,7 +72,7 @@ def apply(kind: str, params: dict[str, Any], operation: str, reply: Reply) -> Re
                 if isinstance(value, str):
                     _set(node, path, f"{value}{HOSTILE_SUFFIX}{index}{pad}")
         elif kind == "distinct_names":
-            key = "title" if operation == "listIncidents" else "name"
+            key = params.get("field") or ("title" if operation == "listIncidents" else "name")
             if node.get(key) not in params.get("keep_names", ()):
                 node[key] = f"{node.get(key)} {node.get('id', node.get('incidentId'))}"
     # ensure_ascii (the default) writes a lone surrogate as the escape \ud800, as a JSON API would.

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from exporter.config import CAUSEFLOW_OPEN_STATUSES, CauseFlowConfig
+from exporter.cardinality import OTHER, fold
+from exporter.config import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES, CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
 from exporter.resolve_times import ActiveSet
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 OPERATION = "listIncidents"
 UNIT = "incidents"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+# Series of causeflow_incidents: severity and source come from the API (no filter bounds them
+# by default), so past this many combinations the least populous fold into __other__.
+MAX_INCIDENT_COMBINATIONS = 1000
 EXPIRED_CURSOR_CODES = {"cursor_expired", "expired_cursor", "invalid_cursor"}
 
 
@@ -49,12 +53,23 @@ class IncidentResult:
     incidents: tuple[Incident, ...]  # capped, most severe first
     dropped: int
     total: int
+    folded: int = 0  # combinations merged into __other__ (MAX_INCIDENT_COMBINATIONS)
     # Open incidents' ids, createdAt and severities, for time to resolve (None when off).
     active: ActiveSet | None = None
     # For the Alertmanager bridge: incidents of its severities and statuses, capped by its
     # max_alerts only.
     alertable: tuple[Incident, ...] = field(default=())
     alert_dropped: int = 0
+
+
+def incident_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
+    """Where a folded (severity, status, source) goes: known severities and statuses stay."""
+    severity, status, _ = key
+    return (
+        severity if severity in SEVERITY_RANK or severity == "unknown" else OTHER,
+        status if status in CAUSEFLOW_STATUSES or status == "unknown" else OTHER,
+        OTHER,
+    )
 
 
 def incident_order(incident: Incident) -> tuple[object, ...]:
@@ -133,13 +148,14 @@ class CauseFlowSource:
         counts: Counter[tuple[str, str, str]] = Counter()
         reported: list[int] = []
         read = 0
+        folded = 0
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
         alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
         alert_severities = frozenset(self._alerts.severities)
         alert_statuses = frozenset(self._alerts.statuses)
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
-            nonlocal read
+            nonlocal read, folded
             for item in items:
                 read += 1
                 incident = parse_incident(item)
@@ -153,6 +169,8 @@ class CauseFlowSource:
                 if not self._wanted(incident):
                     continue
                 counts[(incident.severity, incident.status, incident.source)] += 1
+                if len(counts) > 4 * MAX_INCIDENT_COMBINATIONS:
+                    folded += fold(counts, MAX_INCIDENT_COMBINATIONS, incident_bucket)
                 if active is not None and incident.status in CAUSEFLOW_OPEN_STATUSES:
                     active.add(incident.id, parse_time(incident.created_at), incident.severity)
                 if incident.severity in alert_severities and incident.status in alert_statuses:
@@ -175,6 +193,7 @@ class CauseFlowSource:
                 read,
             )
         total = sum(counts.values())
+        folded += fold(counts, MAX_INCIDENT_COMBINATIONS, incident_bucket)
         paged = alertable.result()
         return IncidentResult(
             dict(counts),
@@ -184,6 +203,7 @@ class CauseFlowSource:
             alertable=tuple(paged),
             alert_dropped=alertable.seen - len(paged),
             active=active,
+            folded=folded,
         )
 
     def _tracks_resolves(self) -> bool:
