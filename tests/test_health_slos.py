@@ -205,6 +205,8 @@ def test_hostile_health_rows_are_skipped(sim: Simulator, kind: str) -> None:
     metrics = run.cycle()
     assert up(metrics, "causely_entities_up", scope) == 1
     assert set(entities(metrics, scope).values()) == {0}
+    skipped = metrics["causely_exporter_skipped_nodes_total"]
+    assert skipped[(("operation", "entityTypeCounts"), ("reason", "wrong_type"))] > 0
     assert entities(run.cycle(), scope) == health_truth(sim, scope, ("Service",))
 
 
