@@ -205,6 +205,8 @@ def test_hostile_health_rows_are_skipped(sim: Simulator, kind: str) -> None:
     metrics = run.cycle()
     assert up(metrics, "causely_entities_up", scope) == 1
     assert set(entities(metrics, scope).values()) == {0}
+    skipped = metrics["causely_exporter_skipped_nodes_total"]
+    assert skipped[(("operation", "entityTypeCounts"), ("reason", "wrong_type"))] > 0
     assert entities(run.cycle(), scope) == health_truth(sim, scope, ("Service",))
 
 
@@ -370,11 +372,11 @@ def test_tracker_scope_leaving_the_plan_or_a_filter_change_never_clears() -> Non
 def test_tracker_memory_is_the_active_set_only() -> None:
     tracker = ResolveTracker()
     tracker.start_cycle(["a"], ())
-    big = active(*((f"id-{i}", float(i)) for i in range(10_000)))
+    big = active(*((f"id-{i}", float(i + 1)) for i in range(10_000)))
     tracker.update("a", big, 20_000.0)
     assert tracker.tracked() == 10_000
-    # Packed arrays: about 17 bytes an item, not a dict of strings.
-    assert big.keys.itemsize + big.starts.itemsize + 1 == 17
+    # Packed arrays: 13 bytes an item, not a dict of strings.
+    assert big.keys.itemsize + big.starts.itemsize + 1 == 13
     tracker.update("a", active(("id-1", 1.0)), 20_060.0)
     assert tracker.tracked() == 1
     assert counts(tracker)[("a", "Critical")] == 9_999

@@ -15,6 +15,7 @@ from typing import Any
 
 from exporter.http import ApiError
 from exporter.logs import quote
+from exporter.sources import SkipCounter
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ def health_variables(
     }
 
 
-def parse_health(scope: str, entity_types: Sequence[str], rows: Any) -> HealthResult:
+def parse_health(
+    scope: str, entity_types: Sequence[str], rows: Any, skips: SkipCounter | None = None
+) -> HealthResult:
     """Counts from the rows; a wrong row is skipped and counted, a wrong list is an error."""
     if not isinstance(rows, list):
         raise ApiError(OPERATION, "malformed_response", "entityTypeCounts is not a list")
@@ -90,6 +93,8 @@ def parse_health(scope: str, entity_types: Sequence[str], rows: Any) -> HealthRe
             severity = UNKNOWN
         key = (str(entity_type), severity)
         counts[key] = counts.get(key, 0) + count
+    if skipped and skips is not None:
+        skips.add(OPERATION, "wrong_type", skipped)
     if skipped:
         log.warning("event=health_rows_skipped scope=%s skipped=%d", quote(scope), skipped)
     return HealthResult(scope, counts, skipped)

@@ -85,7 +85,7 @@ class CauselyPartsSource:
             deadline,
             partial(graphql_field, HEALTH_OPERATION, HEALTH_OPERATION),
         )
-        return parse_health(scope.name, types, rows)
+        return parse_health(scope.name, types, rows, self.skips)
 
     def _slos(self, scope: Scope, deadline: float) -> SloResult:
         variables = slo_variables(scope.filters, self._config.page_size)
