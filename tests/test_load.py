@@ -26,8 +26,10 @@ Metrics = dict[str, dict[tuple[tuple[str, str], ...], float]]
 CLIENTS = 32
 LOAD_SECONDS = 5.0
 REQUEST_TIMEOUT = 10.0
-P99_BOUND = 1.0
-HEALTH_P99_BOUND = 1.0
+# Far above the usual figures (tens of ms): these catch a scrape that queues behind others or
+# behind the collector, not a busy machine; bench.scrape measures latency against nginx.
+P99_BOUND = 5.0
+HEALTH_P99_BOUND = 5.0
 HEALTH_PERIOD = 0.05
 # Threads of an idle exporter vary by a collect worker or two mid-cycle; 32 lingering
 # connection threads would not fit in this.

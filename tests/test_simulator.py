@@ -748,7 +748,9 @@ def test_100k_defects_generate_fast_and_page_fast() -> None:
     started = time.perf_counter()
     sim = Simulator(SimulatorConfig(seed=2, scopes=20, defects=100_000, incidents=0))
     generated = time.perf_counter() - started
-    assert generated < 6, f"generating 100k defects took {generated:.2f}s"
+    # Bounds an order of magnitude above the usual figures (about 2 s and 10 ms): they catch a
+    # quadratic slip, not a busy machine; bench.collection measures the real cost.
+    assert generated < 30, f"generating 100k defects took {generated:.2f}s"
     with sim:
         s = session(sim)
         entries = scope_entries(s, sim)["team-orders"]
@@ -761,7 +763,7 @@ def test_100k_defects_generate_fast_and_page_fast() -> None:
             after = response.json()["data"]["defectConnection"]["pageInfo"]["endCursor"]
         total = response.json()["data"]["defectConnection"]["totalCount"]
         assert total == len(sim.active_defects("team-orders")) > 3000
-        assert sorted(timings)[2] < 0.1, timings
+        assert sorted(timings)[2] < 1.0, timings
 
 
 # --- CLI ----------------------------------------------------------------------------------

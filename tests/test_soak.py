@@ -91,6 +91,13 @@ FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "set_field": ("graphql", "causeflow"),
     "hostile_strings": ("graphql", "causeflow"),
     "distinct_names": ("graphql",),
+    "huge_body": ALL_TARGETS,
+    "endless_body": ALL_TARGETS,
+    "trickle_body": ALL_TARGETS,
+    "trickle_head": ALL_TARGETS,
+    "gzip_bomb": ALL_TARGETS,
+    "deep_json": ALL_TARGETS,
+    "hostile_error": ALL_TARGETS,
 }
 
 
@@ -119,6 +126,15 @@ def random_fault(rng: random.Random) -> FaultSpec:
     elif kind == "stall":
         # Longer than read_timeout (1s), so the client must give up and retry.
         params["seconds"] = round(rng.uniform(0.5, 3.0), 2)
+        count = 1
+    elif kind in ("huge_body", "gzip_bomb"):
+        # Past the exporter's cap, small enough that the simulator makes it in a moment.
+        params["size"] = 64 * 1024 * 1024
+        count = 1
+    elif kind in ("trickle_body", "trickle_head"):
+        params["seconds"] = 2  # past the 1s cycle: the deadline, not each read, must end it
+        count = 1
+    elif kind == "endless_body":
         count = 1
     elif kind == "set_field":
         # An unhashable id: the node is skipped and counted, the walk goes on.
