@@ -14,10 +14,10 @@ import threading
 import time
 from typing import Any
 
-from exporter.cli import build_sources
 from exporter.collector import Collector
 from exporter.config import load_config
 from exporter.http import ApiStats
+from exporter.wiring import build_sources
 
 
 def status_kib(field: str) -> int:

@@ -15,13 +15,13 @@ import pytest
 import requests
 
 from exporter import collector as collector_module
-from exporter.cli import build_sources
 from exporter.collector import Collector
 from exporter.config import Config
 from exporter.http import ApiStats
 from exporter.server import ExporterServer, ServerSettings
 from exporter.simulator import Simulator, SimulatorConfig
 from exporter.webconfig import WebConfig
+from exporter.wiring import build_sources
 from tests.conftest import parse_exposition, sim_config, sim_env, write_config
 from tests.test_hostile import assert_valid_exposition
 
