@@ -111,7 +111,7 @@ class ApiClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
-        # requests would scan the whole environment for proxies on every call; config.py read
+        # requests would scan the whole environment for proxies on every call; exporter.config read
         # the proxy variables once, so use those.
         self._session.trust_env = False
         self._session.proxies.update(proxies_for(base_url, http.proxy_env))
