@@ -14,10 +14,10 @@ import threading
 import time
 from typing import Any
 
+from exporter.apierrors import ApiStats
 from exporter.cli import build_sources
 from exporter.collector import Collector
 from exporter.config import load_config
-from exporter.http import ApiStats
 
 
 def status_kib(field: str) -> int:
