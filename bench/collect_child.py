@@ -14,9 +14,9 @@ import threading
 import time
 from typing import Any
 
+from exporter.apierrors import ApiStats
 from exporter.collector import Collector
 from exporter.config import load_config
-from exporter.http import ApiStats
 from exporter.wiring import build_sources
 
 

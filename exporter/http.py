@@ -3,30 +3,53 @@
 The retry policy lives here and nowhere else (tenacity): 429 waits for the server's reset time
 and never less, 502/503/504, timeouts and connection errors back off exponentially with jitter,
 everything else fails at once. A shared gate makes a 429 seen by one thread pause them all.
+
+What a failure is and how it is counted (ApiError, ApiStats) is in apierrors.py, and the
+gate in ratelimit.py; their names stay importable from here, where callers first met them.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from exporter import __version__
-from exporter.apitext import CodeFolder, clean_message, error_code
-from exporter.body import BodyError, bound_response_heads, head_deadline, parse_json, read_body
+from exporter.apierrors import (
+    KNOWN_CODES,
+    ApiError,
+    ApiStats,
+    StatsSnapshot,
+    Stopped,
+    TransientError,
+    error_from_body,
+)
+from exporter.body import BodyError, head_deadline, parse_json, read_body
 from exporter.config import HttpConfig, proxies_for
 from exporter.logs import quote
+from exporter.ratelimit import GateClosed, GatedAdapter, RateLimitGate, parse_reset_time
+
+__all__ = [
+    "KNOWN_CODES",
+    "ApiClient",
+    "ApiError",
+    "ApiStats",
+    "RateLimitGate",
+    "RequestAuth",
+    "StatsSnapshot",
+    "Stopped",
+    "TransientError",
+    "error_from_body",
+    "parse_reset_time",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,62 +63,6 @@ RESET_MARGIN_SECONDS = 0.05
 MAX_ERROR_BODY_BYTES = 64 * 1024
 # While a call is being retried, one info line per call at most this often.
 RETRY_LOG_EVERY_SECONDS = 5.0
-# Codes the exporter raises itself: always their own label value, never folded into "other".
-KNOWN_CODES = frozenset(
-    {
-        "connection_error",
-        "credentials_rejected",
-        "cursor_expired",
-        "cursor_not_advancing",
-        "deadline_exceeded",
-        "graphql_error",
-        "malformed_response",
-        "not_planned",
-        "rate_limited",
-        "request_error",
-        "response_too_large",
-        "scope_not_found",
-        "server_error",
-        "timeout",
-        "too_many_pages",
-        "unauthorized",
-    }
-)
-
-
-class ApiError(Exception):
-    """A failed API call. `error` is a short machine code, counted and logged; never a secret."""
-
-    def __init__(self, operation: str, error: str, message: str, status: int | None = None):
-        # Whoever raises it, code and message are safe for a label and a log line from here on.
-        error = error_code(error)
-        message = clean_message(message)
-        super().__init__(f"{operation}: {error}: {message}")
-        self.operation = operation
-        self.error = error
-        self.message = message
-        self.status = status
-        self.counted = False  # set once a counter has seen it, so it is counted only once
-
-
-class TransientError(ApiError):
-    """A failure worth another attempt; `reason` labels the retry counter."""
-
-    def __init__(
-        self,
-        operation: str,
-        reason: str,
-        message: str,
-        status: int | None = None,
-        reset_at: float | None = None,
-    ):
-        super().__init__(operation, reason, message, status)
-        self.reason = reason
-        self.reset_at = reset_at
-
-
-class Stopped(Exception):
-    """The process is shutting down; abandon the call quietly."""
 
 
 class RequestAuth(Protocol):
@@ -108,156 +75,6 @@ class RequestAuth(Protocol):
     def headers(self, deadline: float) -> dict[str, str]: ...
 
     def renew(self, deadline: float, failed: Mapping[str, str]) -> bool: ...
-
-
-@dataclass(frozen=True)
-class StatsSnapshot:
-    requests: Mapping[tuple[str, str], int]
-    retries: Mapping[tuple[str, str], int]
-    errors: Mapping[tuple[str, str], int]
-
-
-class ApiStats:
-    """Thread-safe counters of every attempt, retry and final error, by operation.
-
-    Error codes are label values and may come from the API: they are folded into a bounded
-    set (see apitext.CodeFolder), so a hostile API cannot add series without end.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._codes = CodeFolder(KNOWN_CODES)
-        self._requests: Counter[tuple[str, str]] = Counter()
-        self._retries: Counter[tuple[str, str]] = Counter()
-        self._errors: Counter[tuple[str, str]] = Counter()
-
-    def request(self, operation: str, code: str) -> None:
-        with self._lock:
-            self._requests[(operation, code)] += 1
-
-    def retry(self, operation: str, reason: str) -> None:
-        with self._lock:
-            self._retries[(operation, reason)] += 1
-
-    def error(self, operation: str, error: str) -> None:
-        code = self._codes.fold(error)
-        with self._lock:
-            self._errors[(operation, code)] += 1
-
-    def snapshot(self) -> StatsSnapshot:
-        with self._lock:
-            return StatsSnapshot(dict(self._requests), dict(self._retries), dict(self._errors))
-
-
-class RateLimitGate:
-    """Holds every request of one API until a rate limit's reset time, and paces requests."""
-
-    def __init__(self, stop: threading.Event, max_requests_per_second: float = 0.0) -> None:
-        self._stop = stop
-        self._lock = threading.Lock()
-        self._closed_until = 0.0
-        self._min_spacing = 1.0 / max_requests_per_second if max_requests_per_second > 0 else 0.0
-        self._next_slot = 0.0
-
-    def is_closed(self) -> bool:
-        return time.time() < self._closed_until
-
-    def close_until(self, wall_time: float) -> None:
-        with self._lock:
-            self._closed_until = max(self._closed_until, wall_time)
-
-    def pass_through(self, deadline: float, operation: str) -> None:
-        """Block until a request may be sent; fail if that is past the cycle's deadline."""
-        while True:
-            now = time.time()
-            with self._lock:
-                wait = self._closed_until - now
-                if wait <= 0 and self._min_spacing:
-                    wait = self._next_slot - now
-                    if wait <= 0:
-                        self._next_slot = now + self._min_spacing
-                        return
-                elif wait <= 0:
-                    return
-            if now + wait > deadline:
-                raise ApiError(operation, "deadline_exceeded", "rate limit outlasts the cycle")
-            if self._stop.wait(wait):
-                raise Stopped()
-
-
-class _GateClosed(Exception):
-    """A 429 closed the gate after this request passed it but before it went out."""
-
-
-class _GatedAdapter(HTTPAdapter):
-    """Checks the gate again at the last moment before a request takes a connection.
-
-    With a shared connection pool, another thread's request can otherwise go out on the very
-    connection that just carried a 429, having passed the gate a moment before the 429 came.
-    """
-
-    def __init__(self, gate: RateLimitGate, pool_size: int) -> None:
-        super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
-        self._gate = gate
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        if self._gate.is_closed():
-            raise _GateClosed()
-        return super().send(request, *args, **kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        bound_response_heads(self.poolmanager)
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        return bound_response_heads(super().proxy_manager_for(proxy, **proxy_kwargs))
-
-
-def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | None:
-    """When a 429 says the limit resets, as wall-clock seconds; None when it does not say."""
-    retry_after = headers.get("Retry-After")
-    if retry_after:
-        value = retry_after.strip()
-        if value.isdigit():
-            return received_at + int(value)
-        try:
-            return email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError, IndexError):
-            pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            number = float(reset.strip())
-        except ValueError:
-            return None
-        # Some servers send seconds-until-reset here instead of an epoch time.
-        return number if number > 1e9 else received_at + number
-    return None
-
-
-def error_from_body(body: bytes, status: int) -> tuple[str, str]:
-    """The (code, message) of a JSON error body such as {"error", "message"} or {"errors"}.
-
-    The code is a short `[a-z0-9_]` word and the message one clean, bounded line, whatever
-    the body holds (lone surrogates, control characters, deep nesting, wrong types).
-    """
-    fallback = (f"http_{status}", f"HTTP {status}")
-    try:
-        data = parse_json(body)
-    except BodyError:
-        return fallback
-    if not isinstance(data, dict):
-        return fallback
-    code = data.get("error")
-    message = data.get("message")
-    if isinstance(code, str) and code:
-        return error_code(code), clean_message(message if isinstance(message, str) else code)
-    errors = data.get("errors")
-    if isinstance(errors, list) and errors:
-        first = errors[0]
-        text = first.get("message") if isinstance(first, dict) else first
-        return fallback[0], clean_message(text)
-    return fallback
 
 
 @dataclass(frozen=True)
@@ -290,11 +107,11 @@ class ApiClient:
         self._auth = auth
         self._gate = gate or RateLimitGate(stop, http.max_requests_per_second)
         self._session = requests.Session()
-        adapter = _GatedAdapter(self._gate, pool_size)
+        adapter = GatedAdapter(self._gate, pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
-        # requests would scan the whole environment for proxies on every call; config.py read
+        # requests would scan the whole environment for proxies on every call; exporter.config read
         # the proxy variables once, so use those.
         self._session.trust_env = False
         self._session.proxies.update(proxies_for(base_url, http.proxy_env))
@@ -368,7 +185,7 @@ class ApiClient:
         while True:
             try:
                 response, headers = self._send_once(request)
-            except _GateClosed:
+            except GateClosed:
                 continue  # a 429 came in meanwhile: back to the gate, wait like everyone else
             self._stats.request(request.operation, str(response.status_code))
             return response, headers

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from exporter import __version__
-from exporter.http import StatsSnapshot
+from exporter.apierrors import StatsSnapshot
 from exporter.metrics_health import PartsView, ResolveView, parts_families, resolve_families
 from exporter.sources import clean
 from exporter.sources.causeflow import Incident

@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.http import ApiError
+from exporter.apierrors import ApiError
 
 
 @dataclass(frozen=True)

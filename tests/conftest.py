@@ -15,9 +15,9 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from exporter.apierrors import ApiStats
 from exporter.collector import Collector
 from exporter.config import Config, build_config
-from exporter.http import ApiStats
 from exporter.simulator import Simulator, SimulatorConfig
 from exporter.wiring import build_sources
 from tests.processes import Process, free_port

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
+from exporter.apierrors import ApiStats
 from exporter.bridge.alerts import Alert, build_alerts
 from exporter.bridge.config import AlertmanagerConfig
 from exporter.bridge.notifier import Notifier
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
 from exporter.bridge.state import RESOLVED_RETENTION, AlertState
 from exporter.config import HttpConfig, build_config
-from exporter.http import ApiStats
 from exporter.metrics import CauseFlowView, CauselyView, View
 from exporter.simulator import Simulator
 from exporter.simulator.data import cluster_of

@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 import responses
 
+from exporter.apierrors import KNOWN_CODES, ApiError, ApiStats, error_from_body
 from exporter.apitext import MAX_DISTINCT_CODES, OTHER, CodeFolder, clean_message, error_code
 from exporter.auth import UNKNOWN_LIFETIME_CEILING, CauselyAuth, lifetime, refresh_time
 from exporter.body import MAX_JSON_DEPTH, Watchdog, nesting_exceeds, parse_json
 from exporter.config import ConfigError, HttpConfig, Secret, build_config
-from exporter.http import KNOWN_CODES, ApiClient, ApiError, ApiStats, error_from_body
+from exporter.http import ApiClient
 from exporter.simulator import Simulator, SimulatorConfig
 from tests.conftest import REPO, InProcess, sim_config, write_config
 from tests.processes import free_port

@@ -11,9 +11,11 @@ import pytest
 import requests
 import responses
 
+from exporter.apierrors import ApiError, ApiStats, Stopped
 from exporter.auth import AuthRejected, CauselyAuth, refresh_time
 from exporter.config import HttpConfig, Secret
-from exporter.http import ApiClient, ApiError, ApiStats, Stopped, parse_reset_time
+from exporter.http import ApiClient
+from exporter.ratelimit import parse_reset_time
 
 URL = "http://api.test/query/"
 AUTH_URL = "http://auth.test/token"

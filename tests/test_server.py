@@ -17,7 +17,8 @@ import requests
 
 from exporter.collector import Snapshot
 from exporter.config import ConfigError
-from exporter.server import ExporterServer, ServerSettings, accepts_gzip, parse_listen_address
+from exporter.httpparse import accepts_gzip, parse_listen_address
+from exporter.server import ExporterServer, ServerSettings
 from exporter.webconfig import WebConfig, load_web_config
 
 BODY = b"# HELP x_total y\n# TYPE x_total counter\nx_total 1.0\n"

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from exporter import collector as collector_module
+from exporter.apierrors import ApiStats
 from exporter.collector import Collector
 from exporter.config import Config
-from exporter.http import ApiStats
 from exporter.server import ExporterServer, ServerSettings
 from exporter.simulator import Simulator, SimulatorConfig
 from exporter.webconfig import WebConfig

@@ -1,5 +1,5 @@
 """The `alertmanager:` section and `causely.entity_labels`: parsed and validated here so
-exporter/config.py only wires them in. Errors name the field, never repeat a secret."""
+exporter/config/ only wires them in. Errors name the field, never repeat a secret."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from exporter.config import (
+from exporter.config.fields import _Section
+from exporter.config.model import (
     CAUSEFLOW_OPEN_STATUSES,
     CAUSEFLOW_SEVERITIES,
     CAUSEFLOW_STATUSES,
     CAUSELY_SEVERITIES,
-    ConfigError,
-    Secret,
-    _read_secret_file,
-    _Section,
 )
-from exporter.configfile import brief
+from exporter.config.secrets import Secret, _read_secret_file
+from exporter.configfile import ConfigError, brief
 
 DEFAULT_ENTITY_LABELS = (("k8s.cluster.name", "cluster"), ("k8s.namespace.name", "namespace"))
 DEFAULT_PORTAL_URL = "https://portal.causely.app"

@@ -119,18 +119,27 @@ def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tup
 
     Untrusted input: entries of the wrong shape are skipped, a value that is not a string
     counts as absent, long values are cleaned and cut, and only the first entries of a huge
-    list are read.
+    list are read. Runs once per defect: the common case (a few short, printable labels)
+    costs one pass and one C-level check over the values together.
     """
     raw = entity.get("labels")
-    found: dict[str, str] = {}
-    if type(raw) is list:
-        for entry in raw[:MAX_ENTITY_LABELS_READ]:
-            if type(entry) is not dict:
-                continue
-            key, value = entry.get("key"), entry.get("value")
-            if type(key) is str and key in keys and key not in found and type(value) is str:
-                found[key] = clean(value, MAX_ENTITY_LABEL_VALUE)
-    return tuple(found.get(key, "") for key in keys)
+    if type(raw) is not list or not raw:
+        return ("",) * len(keys)
+    values = [""] * len(keys)
+    for entry in raw if len(raw) <= MAX_ENTITY_LABELS_READ else raw[:MAX_ENTITY_LABELS_READ]:
+        if type(entry) is not dict:
+            continue
+        key = entry.get("key")
+        if type(key) is not str or key not in keys:
+            continue
+        index = keys.index(key)
+        value = entry.get("value")
+        if not values[index] and type(value) is str:
+            values[index] = value
+    joined = "".join(values)
+    if len(joined) > MAX_ENTITY_LABEL_VALUE or not joined.isprintable():
+        values = [clean(value, MAX_ENTITY_LABEL_VALUE) for value in values]
+    return tuple(values)
 
 
 def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.http import ApiError
+from exporter.apierrors import ApiError
 from exporter.logs import quote
 from exporter.sources import SkipCounter
 

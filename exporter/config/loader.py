@@ -1,0 +1,70 @@
+"""The top level: a whole file plus the environment in, one validated `Config` out.
+
+Apart from the sections so that the order of the checks lives in one short function: every
+section is parsed even when another failed, their errors are gathered into one list, and the
+credentials are checked last and only when asked, so `--check-config` needs no secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from exporter.config.fields import _Errors, _Section
+from exporter.config.model import (
+    CauseFlowConfig,
+    CauselyConfig,
+    CollectionConfig,
+    Config,
+    HttpConfig,
+)
+from exporter.config.secrets import missing_credentials
+from exporter.config.sections import _causeflow, _causely, _collection, _http
+from exporter.configfile import load_yaml_file
+
+
+def build_config(
+    raw: object, env: Mapping[str, str], *, require_credentials: bool = True
+) -> Config:
+    """The validated config; a ConfigError lists every error found, one per line.
+
+    require_credentials=False validates everything but the presence of secrets (a secret file
+    that is named must still be readable): see missing_credentials() for what is absent.
+    A new section plugs in like the others: `errors.gather(parse_it, top.get("name"), ...)`.
+    """
+    from exporter.bridge.config import parse_alertmanager  # it imports exporter.config
+
+    errors = _Errors()
+    top = _Section(raw, "")
+    errors.lines.extend(top.errors)
+    causely = errors.gather(_causely, top.get("causely"), env)
+    causeflow = errors.gather(_causeflow, top.get("causeflow"), env)
+    http = errors.gather(_http, top.get("http"), env)
+    collection = errors.gather(_collection, top.get("collection"))
+    entity_labels = (causely or CauselyConfig()).entity_labels
+    alertmanager = errors.gather(parse_alertmanager, top.get("alertmanager"), entity_labels)
+    top.errors.clear()
+    errors.gather(top.finish)
+    if causely and causeflow and not causely.enabled and not causeflow.enabled:
+        errors.add("causely.enabled: at least one source (causely, causeflow) must be on")
+    # A section that failed stands in disabled, so its credentials are not asked for too.
+    config = Config(
+        causely=causely or CauselyConfig(enabled=False),
+        causeflow=causeflow or CauseFlowConfig(enabled=False),
+        http=http or HttpConfig(),
+        collection=collection or CollectionConfig(),
+        alertmanager=alertmanager,
+    )
+    if require_credentials:
+        errors.lines.extend(missing_credentials(config))
+    errors.raise_any()
+    return config
+
+
+def load_config(
+    path: str | None, env: Mapping[str, str] | None = None, *, require_credentials: bool = True
+) -> Config:
+    """Load and validate; raises ConfigError with one field-named line per error."""
+    environment = os.environ if env is None else env
+    raw: object = load_yaml_file(path, "config.file") if path else {}
+    return build_config(raw, environment, require_credentials=require_credentials)

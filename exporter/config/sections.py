@@ -1,0 +1,162 @@
+"""One parser per section of the file (causely, causeflow, http, collection).
+
+Each turns its raw mapping (and the environment, for the URLs and secrets it may take from
+there) into its frozen dataclass, recording every mistake with `_Section` and raising them
+all from `finish()`, so that `build_config` can report every section's errors in one run.
+The `alertmanager:` section is parsed in `exporter.bridge.config`, which owns its model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from exporter.config.fields import _Section
+from exporter.config.model import (
+    CAUSEFLOW_OPEN_STATUSES,
+    CAUSEFLOW_SEVERITIES,
+    CAUSEFLOW_STATUSES,
+    CAUSELY_SEVERITIES,
+    DEFAULT_API_URL,
+    DEFAULT_AUTH_URL,
+    DEFAULT_CAUSEFLOW_URL,
+    DISCOVER,
+    CauseFlowConfig,
+    CauselyConfig,
+    CauselyParts,
+    CollectionConfig,
+    HttpConfig,
+)
+from exporter.config.proxies import _proxy_env
+from exporter.config.secrets import _secret
+from exporter.configfile import ConfigError, brief
+
+MIN_REQUESTS_PER_SECOND = 0.01
+
+
+def _entity_labels(s: _Section) -> tuple[tuple[str, str], ...]:
+    from exporter.bridge.config import parse_entity_labels  # it imports exporter.config
+
+    try:
+        return parse_entity_labels(s.get("entity_labels"), s.name("entity_labels"))
+    except ConfigError as exc:  # recorded with the section's other errors
+        s.errors.append(str(exc))
+        return CauselyConfig().entity_labels
+
+
+def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
+    s = _Section(raw, "causely")
+    enabled = s.boolean("enabled", True)
+    client_id = _secret(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
+    client_secret = _secret(s, "client_secret", env, "CAUSELY_CLIENT_SECRET", inline=False)
+    scopes_raw = s.get("scopes")
+    scopes: tuple[str, ...] | None = None
+    discover = False
+    if scopes_raw == DISCOVER:
+        discover = True
+    elif scopes_raw is not None:
+        scopes = s.strings("scopes")
+        if not scopes and not s.errors:
+            s.invalid("scopes", "expected a non-empty list of names or 'discover'", None)
+    config = CauselyConfig(
+        enabled=enabled,
+        auth_url=s.url("auth_url", DEFAULT_AUTH_URL, env, "CAUSELY_AUTH_URL"),
+        api_url=s.url("api_url", DEFAULT_API_URL, env, "CAUSELY_API_URL"),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=scopes,
+        discover_scopes=discover,
+        severities=s.strings("severities", CAUSELY_SEVERITIES),
+        page_size=s.integer("page_size", 100, minimum=1, maximum=1000),
+        max_defect_series=s.integer("max_defect_series", 500, minimum=0),
+        # At least room for the __other__ buckets (one per severity) and some real rows.
+        max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
+        concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
+        parts=s.nested(_causely_parts, CauselyParts()),
+        entity_labels=_entity_labels(s),
+    )
+    s.finish()
+    return config
+
+
+def _causely_parts(s: _Section) -> CauselyParts:
+    health = _Section(s.get("entity_health"), s.name("entity_health"))
+    slos = _Section(s.get("slos"), s.name("slos"))
+    entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
+    if entity_types is not None and not entity_types:
+        raise ConfigError("causely.entity_health.entity_types: expected at least one type")
+    parts = CauselyParts(
+        health=health.boolean("enabled", True),
+        health_entity_types=entity_types or ("Service",),
+        slos=slos.boolean("enabled", True),
+        max_slo_series=slos.integer("max_series", 500, minimum=0),
+        time_to_resolve=s.boolean("time_to_resolve", True),
+    )
+    health.finish()
+    slos.finish()
+    for name in parts.health_entity_types:
+        if len(name) > 100:
+            raise ConfigError("causely.entity_health.entity_types: a type name is too long")
+    return parts
+
+
+def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
+    s = _Section(raw, "causeflow")
+    enabled = s.boolean("enabled", False)
+    token = _secret(s, "token", env, "CAUSEFLOW_TOKEN", inline=False)
+    config = CauseFlowConfig(
+        enabled=enabled,
+        base_url=s.url("base_url", DEFAULT_CAUSEFLOW_URL, env, "CAUSEFLOW_BASE_URL").rstrip("/"),
+        token=token,
+        page_size=s.integer("page_size", 100, minimum=1, maximum=100),
+        # Absent: the open statuses (history would grow without bound); []: every status.
+        statuses=s.strings("statuses", CAUSEFLOW_STATUSES)
+        if "statuses" in s.raw
+        else CAUSEFLOW_OPEN_STATUSES,
+        severities=s.strings("severities", CAUSEFLOW_SEVERITIES),
+        max_incident_series=s.integer("max_incident_series", 500, minimum=0),
+        max_restarts=s.integer("max_restarts", 2, minimum=0, maximum=10),
+        time_to_resolve=s.boolean("time_to_resolve", True),
+    )
+    s.finish()
+    return config
+
+
+def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
+    s = _Section(raw, "http")
+    config = HttpConfig(
+        connect_timeout=s.duration("connect_timeout", 5.0, positive=True),
+        read_timeout=s.duration("read_timeout", 30.0, positive=True),
+        max_attempts=s.integer("max_attempts", 5, minimum=1, maximum=20),
+        backoff_initial=s.duration("backoff_initial", 0.5),
+        backoff_max=s.duration("backoff_max", 30.0),
+        max_rate_limit_wait=s.duration("max_rate_limit_wait", 120.0),
+        max_requests_per_second=s.number("max_requests_per_second", 0.0),
+        max_response_bytes=s.integer(
+            "max_response_bytes", 32 * 1024 * 1024, minimum=1024, maximum=1024**3
+        ),
+        proxy_env=_proxy_env(env),
+        ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
+    )
+    if 0 < config.max_requests_per_second < MIN_REQUESTS_PER_SECOND:
+        # 1/rate is a wait in seconds: a tiny rate would be a wait no timer can hold.
+        s.invalid(
+            "max_requests_per_second",
+            f"must be 0 (no limit) or at least {MIN_REQUESTS_PER_SECOND}, "
+            f"got {brief(config.max_requests_per_second)}",
+            None,
+        )
+    s.finish()
+    return config
+
+
+def _collection(raw: object) -> CollectionConfig:
+    s = _Section(raw, "collection")
+    config = CollectionConfig(
+        interval=s.duration("interval", 60.0),
+        timeout=s.duration("timeout", 0.0),
+        zero_retention=s.duration("zero_retention", 3600.0),
+    )
+    if config.interval < 1:
+        s.invalid("interval", f"must be at least 1s, got {brief(s.raw.get('interval'))}", None)
+    s.finish()
+    return config
