@@ -13,7 +13,7 @@ from exporter.cardinality import OTHER, fold
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.logs import quote
-from exporter.pagination import Page, relay_page, walk
+from exporter.pagination import Page, walk
 from exporter.resolve_times import ActiveSet
 from exporter.sources import (
     MAX_LABEL_CHARS,
@@ -27,6 +27,7 @@ from exporter.sources import (
     text,
     top_k,
 )
+from exporter.sources.graphql import graphql_connection
 
 log = logging.getLogger(__name__)
 
@@ -224,21 +225,6 @@ def scope_filters(raw: object) -> tuple[Mapping[str, Any], ...] | None:
             return None
         filters.append({"typeName": type_name, "typeValues": list(values)})
     return tuple(filters)
-
-
-def graphql_connection(operation: str, field_name: str, document: Any) -> Page:
-    """The Relay page under data.<field>; a 200 carrying `errors` is a failure."""
-    if not isinstance(document, dict):
-        raise ApiError(operation, "malformed_response", "GraphQL response is not an object")
-    errors = document.get("errors")
-    if errors:
-        first = errors[0] if isinstance(errors, list) else errors
-        message = first.get("message") if isinstance(first, dict) else first
-        raise ApiError(operation, "graphql_error", clean(" ".join(str(message).split()), 300))
-    data = document.get("data")
-    if not isinstance(data, dict) or field_name not in data:
-        raise ApiError(operation, "malformed_response", f"no data.{field_name} in response")
-    return relay_page(operation, data[field_name])
 
 
 class CauselySource:

@@ -40,21 +40,6 @@ class HealthResult:
     skipped: int = 0  # rows with a wrong shape, counted and logged, never exported
 
 
-def graphql_field(operation: str, field_name: str, document: Any) -> Any:
-    """data.<field> of a GraphQL answer; a 200 carrying `errors` is a failure."""
-    if not isinstance(document, dict):
-        raise ApiError(operation, "malformed_response", "GraphQL response is not an object")
-    errors = document.get("errors")
-    if errors:
-        first = errors[0] if isinstance(errors, list) else errors
-        message = first.get("message") if isinstance(first, dict) else first
-        raise ApiError(operation, "graphql_error", " ".join(str(message).split())[:300])
-    data = document.get("data")
-    if not isinstance(data, dict) or field_name not in data:
-        raise ApiError(operation, "malformed_response", f"no data.{field_name} in response")
-    return data[field_name]
-
-
 def health_variables(
     filters: Sequence[Mapping[str, Any]], entity_types: Sequence[str]
 ) -> dict[str, Any]:

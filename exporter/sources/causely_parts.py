@@ -16,17 +16,17 @@ from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import Page, walk
 from exporter.sources import SkipCounter, node_key
-from exporter.sources.causely import CauselySource, Scope, graphql_connection
+from exporter.sources.causely import CauselySource, Scope
 from exporter.sources.causely_health import (
     HEALTH_QUERY,
     HealthResult,
-    graphql_field,
     health_variables,
     parse_health,
 )
 from exporter.sources.causely_health import OPERATION as HEALTH_OPERATION
 from exporter.sources.causely_slos import OPERATION as SLO_OPERATION
 from exporter.sources.causely_slos import SLOS_QUERY, SloResult, collect_slos, slo_variables
+from exporter.sources.graphql import graphql_connection, graphql_field
 
 HEALTH = "health"
 SLOS = "slos"
