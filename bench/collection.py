@@ -2,7 +2,8 @@
 
     python -m bench.collection [--scopes 20] [--defects 100000] [--latency 0.025] [--no-parts]
 
-Prints, from one run: wall time against the lower bound requests x latency / concurrency,
+Prints, from one run: wall time against the lower bound requests x latency / concurrency
+and against the barest client walking the same pages on the same rig (bench/bare_client.py),
 peak RSS against idle RSS, and requests sent against the minimum possible. The minimum
 counts the service health request of each scope and the SLO pages (--no-parts turns those
 queries off, to see what they cost). A second cycle then measures time to resolve at work:
@@ -69,9 +70,21 @@ def run(
                 timeout=1800,
                 env={**os.environ, **sim_env(url)},
             )
+            bare = subprocess.run(
+                [sys.executable, "-m", "bench.bare_client", url, str(concurrency), str(page_size)],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                timeout=1800,
+            )
+        if bare.returncode != 0:
+            raise SystemExit(f"bench: bare client failed: {bare.stderr[-2000:]}")
         if child.returncode != 0:
             raise SystemExit(f"bench: collection failed: {child.stdout}{child.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+        result["bare_wall_seconds"] = json.loads(bare.stdout.strip().splitlines()[-1])[
+            "wall_seconds"
+        ]
     minimum = (
         1  # token exchange
         + max(1, math.ceil(len(sizes) / page_size))  # getUserScopes pages
@@ -102,6 +115,8 @@ def run(
         requests_sent=sent,
         lower_bound_seconds=lower_bound,
         wall_ratio=result["wall_seconds"] / lower_bound if lower_bound else None,
+        bare_ratio=result["bare_wall_seconds"] / lower_bound if lower_bound else None,
+        over_bare_ratio=result["wall_seconds"] / result["bare_wall_seconds"],
         rss_growth_mib=(result["peak_rss_kib"] - result["idle_rss_kib"]) / 1024,
         rss_growth_second_mib=(result["peak_rss_second_kib"] - result["idle_rss_kib"]) / 1024,
     )
@@ -128,6 +143,14 @@ def report(r: dict[str, Any]) -> None:
                 f"{r['wall_ratio']:.2f}x" if r["wall_ratio"] else "n/a",
                 "target <= 1.25x",
             ),
+            (
+                "bare client, same walk",
+                f"{r['bare_wall_seconds']:.2f} s",
+                f"{r['bare_ratio']:.2f}x the lower bound: the rig's own floor"
+                if r["bare_ratio"]
+                else "the rig's own floor (requests + json.loads, defect pages only)",
+            ),
+            ("wall / bare client", f"{r['over_bare_ratio']:.2f}x", "what the exporter adds"),
             ("idle RSS", f"{r['idle_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak RSS", f"{r['peak_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MiB"),
