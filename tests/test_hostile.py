@@ -267,3 +267,16 @@ def test_distinct_incident_sources_fold_with_exact_sums(monkeypatch: pytest.Monk
             by_key[(dict(labels)["severity"], dict(labels)["status"])] += int(value)
         truth = Counter((i.severity, i.status) for i in sim.incidents(OPEN))
         assert +by_key == truth
+
+
+def test_discovered_scopes_are_capped_and_the_rest_counted() -> None:
+    with Simulator(SimulatorConfig(seed=5, scopes=6, defects=60, incidents=0)) as sim:
+        run = discover(sim, max_scopes=4)
+        metrics = cycle(run)
+        up = metrics["causely_scope_up"]
+        assert len(up) == 4 and all(value == 1 for value in up.values())
+        kept = {dict(labels)["scope"] for labels in up}
+        assert kept < set(sim.scope_names())
+        assert skipped(metrics, "getUserScopes", "over_max_scopes") == len(sim.scope_names()) - 4
+        for scope in kept:
+            assert by_severity(metrics, scope) == truth_by_severity(sim, scope), scope

@@ -59,6 +59,8 @@ class CauselyConfig:
     max_defect_series: int = 500
     # Series of causely_active_defects per scope; the least populous fold into __other__.
     max_active_series: int = 1000
+    # Scopes collected with `scopes: discover`; the API decides how many there are.
+    max_scopes: int = 500
     concurrency: int = 4
     parts: CauselyParts = field(default_factory=CauselyParts)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.

@@ -70,6 +70,7 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         max_defect_series=s.integer("max_defect_series", 500, minimum=0),
         # At least room for the __other__ buckets (one per severity) and some real rows.
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
+        max_scopes=s.integer("max_scopes", 500, minimum=1, maximum=100_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
         parts=s.nested(_causely_parts, CauselyParts()),
         entity_labels=_entity_labels(s),

@@ -157,6 +157,7 @@ class CauselySource:
     def _resolve_scopes(self, deadline: float) -> list[Scope]:
         variables = {"filter": {"nameExpr": ""}, "first": self._config.page_size}
         found: dict[str, Scope] = {}
+        over_cap = 0
         for node in walk(
             "getUserScopes",
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
@@ -172,6 +173,11 @@ class CauselySource:
             if name in found:
                 log.warning("event=duplicate_scope_name scope=%s kept=first", quote(name))
                 continue
+            if self._config.discover_scopes and len(found) >= self._config.max_scopes:
+                # Each scope is a unit, a thread's work and a set of series: the API must not
+                # be able to add them without end.
+                over_cap += 1
+                continue
             filters = scope_filters(node.get("scopes"))
             if filters is None:
                 # Dropping the bad entry would widen the scope: fail it, visibly, instead.
@@ -179,6 +185,14 @@ class CauselySource:
                 found[name] = Scope(name, malformed=True)
                 continue
             found[name] = Scope(name, filters)
+        if over_cap:
+            self.skips.add("getUserScopes", "over_max_scopes", over_cap)
+            log.warning(
+                "event=scopes_over_cap kept=%d skipped=%d "
+                'msg="raise causely.max_scopes to collect them"',
+                len(found),
+                over_cap,
+            )
         if self._config.discover_scopes:
             return list(found.values())
         wanted = self._config.scopes or ()
