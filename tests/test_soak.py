@@ -91,14 +91,17 @@ FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "set_field": ("graphql", "causeflow"),
     "hostile_strings": ("graphql", "causeflow"),
     "distinct_names": ("graphql",),
-    "huge_body": ALL_TARGETS,
-    "endless_body": ALL_TARGETS,
     "trickle_body": ALL_TARGETS,
     "trickle_head": ALL_TARGETS,
-    "gzip_bomb": ALL_TARGETS,
     "deep_json": ALL_TARGETS,
     "hostile_error": ALL_TARGETS,
 }
+
+
+# Bodies as large as the cap: each such answer takes http.max_response_bytes of memory while
+# it is read, and the allocator keeps much of it afterwards, so RSS steps up once by design
+# and the flatness check below would measure the cap, not a leak. bench.hostile measures them.
+NOT_SOAKED = frozenset({"huge_body", "endless_body", "gzip_bomb"})
 
 
 @dataclass(frozen=True)
@@ -127,14 +130,8 @@ def random_fault(rng: random.Random) -> FaultSpec:
         # Longer than read_timeout (1s), so the client must give up and retry.
         params["seconds"] = round(rng.uniform(0.5, 3.0), 2)
         count = 1
-    elif kind in ("huge_body", "gzip_bomb"):
-        # Past the exporter's cap, small enough that the simulator makes it in a moment.
-        params["size"] = 64 * 1024 * 1024
-        count = 1
     elif kind in ("trickle_body", "trickle_head"):
         params["seconds"] = 2  # past the 1s cycle: the deadline, not each read, must end it
-        count = 1
-    elif kind == "endless_body":
         count = 1
     elif kind == "set_field":
         # An unhashable id: the node is skipped and counted, the walk goes on.
@@ -318,7 +315,12 @@ def truth_now(sim: Simulator) -> State:
 
 
 def exported(metrics: Metrics) -> State:
-    state: State = {f"defects {scope}": count for scope, count in by_scope(metrics).items()}
+    # A scope that left the plan (a fault renamed it for a while) keeps its rows at 0 for the
+    # retention time, by design; the truth is the scopes collected now.
+    planned = {dict(labels)["scope"] for labels in metrics.get("causely_scope_up", {})}
+    state: State = {
+        f"defects {scope}": count for scope, count in by_scope(metrics).items() if scope in planned
+    }
     state["incidents"] = frozenset(incident_counts(metrics).items())
     return state
 
@@ -422,7 +424,9 @@ def test_soak_under_random_faults(
 ) -> None:
     assert SOAK_SECONDS >= MIN_SOAK_SECONDS, f"SOAK_SECONDS must be >= {MIN_SOAK_SECONDS:.0f}"
     sim = churning_sim
-    assert set(FAULT_TARGETS) == set(FAULT_KINDS), "fault kinds changed: update FAULT_TARGETS"
+    assert set(FAULT_TARGETS) | NOT_SOAKED == set(FAULT_KINDS), (
+        "fault kinds changed: update FAULT_TARGETS"
+    )
     exporter = exporter_process(["--config.file", write_config(tmp_path, CONFIG)], sim_env(sim))
     exporter.wait_ready()
     injector = Injector(sim, SEED)
