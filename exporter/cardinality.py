@@ -9,10 +9,14 @@ and a sum over the kept labels is exact. How many combinations were folded is ex
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Callable, Hashable, MutableMapping
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 OTHER = "__other__"
+# Fold while counting once the counts pass this many times the cap, so a million distinct
+# names never sit in memory at once.
+COMPACT_FACTOR = 4
 K = TypeVar("K", bound=Hashable)
 
 
@@ -40,3 +44,27 @@ def fold(counts: MutableMapping[K, int], cap: int, bucket: Callable[[K], K]) -> 
     for target, count in moved.items():
         counts[target] = counts.get(target, 0) + count
     return folded
+
+
+class FoldingCounter(Generic[K]):
+    """Counts label combinations as they stream past, folding beyond `cap` as it goes."""
+
+    __slots__ = ("_bucket", "_cap", "_high_water", "counts", "folded")
+
+    def __init__(self, cap: int, bucket: Callable[[K], K]) -> None:
+        self.counts: Counter[K] = Counter()
+        self.folded = 0
+        self._cap = cap
+        self._bucket = bucket
+        self._high_water = COMPACT_FACTOR * cap
+
+    def add(self, key: K) -> None:
+        counts = self.counts
+        counts[key] += 1
+        if len(counts) > self._high_water:
+            self.folded += fold(counts, self._cap, self._bucket)
+
+    def finish(self) -> tuple[dict[K, int], int]:
+        """The counts folded to the cap, and how many combinations were folded in all."""
+        self.folded += fold(self.counts, self._cap, self._bucket)
+        return dict(self.counts), self.folded

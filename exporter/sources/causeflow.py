@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from exporter.cardinality import OTHER, fold
+from exporter.cardinality import OTHER, FoldingCounter
 from exporter.config import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES, CauseFlowConfig
 from exporter.http import ApiClient, ApiError
 from exporter.pagination import CursorExpired, Page, walk
@@ -145,17 +144,16 @@ class CauseFlowSource:
         return [UNIT]
 
     def collect(self, unit: str, deadline: float) -> IncidentResult:
-        counts: Counter[tuple[str, str, str]] = Counter()
+        counts = FoldingCounter(MAX_INCIDENT_COMBINATIONS, incident_bucket)
         reported: list[int] = []
         read = 0
-        folded = 0
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
         alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
         alert_severities = frozenset(self._alerts.severities)
         alert_statuses = frozenset(self._alerts.statuses)
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
-            nonlocal read, folded
+            nonlocal read
             for item in items:
                 read += 1
                 incident = parse_incident(item)
@@ -168,9 +166,7 @@ class CauseFlowSource:
                     continue
                 if not self._wanted(incident):
                     continue
-                counts[(incident.severity, incident.status, incident.source)] += 1
-                if len(counts) > 4 * MAX_INCIDENT_COMBINATIONS:
-                    folded += fold(counts, MAX_INCIDENT_COMBINATIONS, incident_bucket)
+                counts.add((incident.severity, incident.status, incident.source))
                 if active is not None and incident.status in CAUSEFLOW_OPEN_STATUSES:
                     active.add(incident.id, parse_time(incident.created_at), incident.severity)
                 if incident.severity in alert_severities and incident.status in alert_statuses:
@@ -192,11 +188,11 @@ class CauseFlowSource:
                 reported[-1],
                 read,
             )
-        total = sum(counts.values())
-        folded += fold(counts, MAX_INCIDENT_COMBINATIONS, incident_bucket)
+        combinations, folded = counts.finish()
+        total = sum(combinations.values())
         paged = alertable.result()
         return IncidentResult(
-            dict(counts),
+            combinations,
             tuple(kept),
             total - len(kept),
             total,

@@ -14,11 +14,10 @@ from exporter.sources.causely.defects import (
     skip_reason,
 )
 from exporter.sources.causely.scopes import ALL_SCOPE, SCOPES_QUERY, Scope, scope_filters
-from exporter.sources.causely.source import COMPACT_FACTOR, CauselySource
+from exporter.sources.causely.source import CauselySource
 
 __all__ = [
     "ALL_SCOPE",
-    "COMPACT_FACTOR",
     "DEFECTS_QUERY",
     "MAX_COUNT",
     "SCOPES_QUERY",

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from exporter.cardinality import fold
+from exporter.cardinality import FoldingCounter
 from exporter.config import CauselyConfig
 from exporter.http import ApiClient, ApiError
 from exporter.logs import quote
@@ -29,10 +29,6 @@ from exporter.sources.causely.scopes import ALL_SCOPE, SCOPES_QUERY, Scope, scop
 from exporter.sources.graphql import graphql_connection
 
 log = logging.getLogger("exporter.sources.causely")
-
-# Fold the per-combination counts while collecting once they pass this many times the cap,
-# so a million distinct names never sit in memory at once.
-COMPACT_FACTOR = 4
 
 
 class CauselySource:
@@ -78,22 +74,16 @@ class CauselySource:
             raise ApiError(
                 "getUserScopes", "malformed_response", f"user scope {unit!r} has a malformed filter"
             )
-        counts: Counter[tuple[str, str, str]] = Counter()
+        counts = FoldingCounter(self._config.max_active_series, fold_bucket)
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
-        cap = self._config.max_active_series
-        high_water = COMPACT_FACTOR * cap
-        folded = 0
         alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
         alert_severities = frozenset(self._alerts.severities)
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
-            nonlocal folded
             for defect in defects:
-                counts[(defect.severity, defect.entity_type, defect.name)] += 1
+                counts.add((defect.severity, defect.entity_type, defect.name))
                 if active is not None:
                     active.add(defect.id, defect.start_time, defect.severity)
-                if len(counts) > high_water:
-                    folded += fold(counts, cap, fold_bucket)
                 if defect.severity in alert_severities:
                     alertable.add(defect)
                 yield defect
@@ -101,12 +91,12 @@ class CauselySource:
         kept = top_k(
             counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
         )
-        total = sum(counts.values())
-        folded += fold(counts, cap, fold_bucket)
+        combinations, folded = counts.finish()
+        total = sum(combinations.values())
         paged = alertable.result()
         return ScopeResult(
             unit,
-            dict(counts),
+            combinations,
             tuple(kept),
             total - len(kept),
             total,
