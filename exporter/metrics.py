@@ -15,7 +15,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from exporter import __version__
 from exporter.apierrors import StatsSnapshot
-from exporter.metrics_health import PartsView, ResolveView, parts_families, resolve_families
+from exporter.metrics_health import (
+    PartsView,
+    ResolveView,
+    parts_families,
+    per_scope,
+    resolve_families,
+)
 from exporter.sources import clean
 from exporter.sources.causeflow import Incident
 from exporter.sources.causely import Defect
@@ -95,15 +101,12 @@ def _causely_families(view: CauselyView) -> Iterator[Metric]:
         active.add_metric([scope, severity, entity_type, name], count)
     yield active
 
-    folded = GaugeMetricFamily(
+    yield per_scope(
         "causely_active_defects_folded",
         "Label combinations of causely_active_defects merged into entity_type and defect_name "
         '"__other__" by causely.max_active_series; sums per scope and severity stay exact' + CACHED,
-        labels=["scope"],
+        view.folded,
     )
-    for scope, count in sorted(view.folded.items()):
-        folded.add_metric([scope], count)
-    yield folded
 
     info = GaugeMetricFamily(
         "causely_defect_info",
@@ -143,28 +146,22 @@ def _causely_families(view: CauselyView) -> Iterator[Metric]:
     yield start
     yield impacted
 
-    dropped = GaugeMetricFamily(
+    yield per_scope(
         "causely_defect_series_dropped",
         "Active defects left out of the per-defect series by causely.max_defect_series" + CACHED,
-        labels=["scope"],
+        view.dropped,
     )
-    for scope, count in sorted(view.dropped.items()):
-        dropped.add_metric([scope], count)
-    yield dropped
 
     yield GaugeMetricFamily(
         "causely_up",
         "1 if the last Causely collection succeeded for every scope, else 0.",
         value=1 if view.up else 0,
     )
-    scope_up = GaugeMetricFamily(
+    yield per_scope(
         "causely_scope_up",
         "1 if the last collection of the scope succeeded; on 0 its last good values are kept.",
-        labels=["scope"],
+        view.scope_up,
     )
-    for scope, ok in sorted(view.scope_up.items()):
-        scope_up.add_metric([scope], 1 if ok else 0)
-    yield scope_up
 
 
 def _causeflow_families(view: CauseFlowView) -> Iterator[Metric]:

@@ -47,7 +47,7 @@ def parts_families(view: PartsView) -> Iterator[Metric]:
         for labels, count in sorted(view.entities.items()):
             entities.add_metric(list(labels), count)
         yield entities
-        yield _up(
+        yield per_scope(
             "causely_entities_up",
             "1 if the last service health query (entityTypeCounts) of the scope succeeded; "
             "on 0 its last good values are kept.",
@@ -71,15 +71,12 @@ def parts_families(view: PartsView) -> Iterator[Metric]:
             for s in slos:
                 info.add_metric([scope, s.id, s.name, s.entity_name, s.entity_type, s.state], 1)
         yield info
-        dropped = GaugeMetricFamily(
+        yield per_scope(
             "causely_slo_series_dropped",
             "SLOs left out of causely_slo_info by causely.slos.max_series" + CACHED,
-            labels=["scope"],
+            view.slos_dropped,
         )
-        for scope, count in sorted(view.slos_dropped.items()):
-            dropped.add_metric([scope], count)
-        yield dropped
-        yield _up(
+        yield per_scope(
             "causely_slos_up",
             "1 if the last SLO query (sloConnection) of the scope succeeded; "
             "on 0 its last good values are kept.",
@@ -87,10 +84,13 @@ def parts_families(view: PartsView) -> Iterator[Metric]:
         )
 
 
-def _up(name: str, documentation: str, values: Mapping[str, bool]) -> GaugeMetricFamily:
+def per_scope(
+    name: str, documentation: str, values: Mapping[str, int | float | bool]
+) -> GaugeMetricFamily:
+    """A gauge with one series per scope (an up flag counts as 1 or 0)."""
     family = GaugeMetricFamily(name, documentation, labels=["scope"])
-    for scope, ok in sorted(values.items()):
-        family.add_metric([scope], 1 if ok else 0)
+    for scope, value in sorted(values.items()):
+        family.add_metric([scope], float(value))
     return family
 
 
