@@ -22,7 +22,8 @@ from typing import Any
 import requests
 
 from bench.common import sim_env
-from exporter.sources.causely import DEFECTS_QUERY, SCOPES_QUERY
+from exporter.sources.causely.defects import DEFECTS_QUERY
+from exporter.sources.causely.scopes import SCOPES_QUERY
 
 
 def _post(session: requests.Session, url: str, operation: str, query: str, variables: Any) -> Any:

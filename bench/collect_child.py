@@ -14,10 +14,9 @@ import threading
 import time
 from typing import Any
 
-from exporter.apierrors import ApiStats
-from exporter.collector import Collector
-from exporter.config import load_config
-from exporter.wiring import build_sources
+from exporter.app.wiring import build_collector, build_sources
+from exporter.client.stats import ApiStats
+from exporter.config.loader import load_config
 
 
 def status_kib(field: str) -> int:
@@ -49,7 +48,7 @@ def main() -> int:
                         part_seconds += time.perf_counter() - began
 
             source.collect = timed_collect  # type: ignore[method-assign]
-    collector = Collector(config, sources, stats, stop)
+    collector = build_collector(config, stats, stop, sources)
     gc.collect()
     idle = status_kib("VmRSS")
     started = time.perf_counter()

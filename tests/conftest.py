@@ -15,11 +15,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.apierrors import ApiStats
-from exporter.collector import Collector
-from exporter.config import Config, build_config
-from exporter.simulator import Simulator, SimulatorConfig
-from exporter.wiring import build_sources
+from exporter.app.wiring import build_collector
+from exporter.client.stats import ApiStats
+from exporter.config.loader import build_config
+from exporter.config.model import Config
+from exporter.simulator.config import SimulatorConfig
+from exporter.simulator.simulator import Simulator
 from tests.processes import Process, free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,9 +84,7 @@ class InProcess:
     def __init__(self, config: Config) -> None:
         self.stop = threading.Event()
         self.stats = ApiStats()
-        self.collector = Collector(
-            config, build_sources(config, self.stats, self.stop), self.stats, self.stop
-        )
+        self.collector = build_collector(config, self.stats, self.stop)
 
     def cycle(self) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
         snapshot = self.collector.collect_once()

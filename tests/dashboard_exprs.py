@@ -1,6 +1,6 @@
 """PromQL expressions of the Grafana dashboards, with the dashboard variables filled in.
 
-Used by tests/test_dashboards.py (promtool validation, metric contract) and meant for
+Used by tests/shipped/test_dashboards.py (promtool validation, metric contract) and meant for
 end-to-end tests that run every dashboard query against a live Prometheus::
 
     from tests.dashboard_exprs import dashboard_queries

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from exporter.bridge.config import MAX_LABEL_VALUE, AlertmanagerConfig
-from exporter.metrics import CauseFlowView, CauselyView, View
-from exporter.sources import parse_time
+from exporter.config.alertmanager import AlertmanagerConfig
+from exporter.config.labels import MAX_LABEL_VALUE
 from exporter.sources.causeflow import Incident
-from exporter.sources.causely import Defect
+from exporter.sources.causely.defects import Defect
+from exporter.sources.values import parse_time
+from exporter.view import CauseFlowView, CauselyView, View
 
 CAUSELY_ALERTNAME = "CauselyRootCause"
 CAUSEFLOW_ALERTNAME = "CauseFlowIncident"

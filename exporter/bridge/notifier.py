@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 
 from exporter.bridge.alerts import build_alerts
-from exporter.bridge.config import AlertmanagerConfig
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
 from exporter.bridge.state import AlertState
-from exporter.config import HttpConfig
-from exporter.metrics import BridgeStats, View
+from exporter.config.alertmanager import AlertmanagerConfig
+from exporter.config.model import HttpConfig
+from exporter.view import BridgeStats, View
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from typing import Any
 import requests
 
 from exporter import __version__
-from exporter.bridge.config import AlertmanagerConfig, alertmanager_label
-from exporter.config import HttpConfig, proxies_for
-from exporter.metrics import BridgeStats
+from exporter.config.alertmanager import AlertmanagerConfig, alertmanager_label
+from exporter.config.model import HttpConfig
+from exporter.config.proxies import proxies_for
+from exporter.view import BridgeStats
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """The typed field reader every section parser uses, and how their errors are collected.
 
-Kept apart from the sections so that each section (here and in `exporter.bridge.config`) reads
+Kept apart from the sections so that each section (here and in `exporter.config.alertmanager`) reads
 its values the same way: one wording per kind of mistake, every error named after its field,
-unknown keys caught, and no error hiding another (each `_Section` records them and `finish()`
-raises them together; `_Errors` gathers the sections').
+unknown keys caught, and no error hiding another (each `Section` records them and `finish()`
+raises them together; `Errors` gathers the sections').
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from exporter.configfile import ConfigError, brief
+from exporter.config.file import ConfigError, brief
 
 # Longer than any sane interval or timeout, short enough for every wait() on every platform.
 MAX_DURATION_SECONDS = 365 * 86400.0
@@ -61,7 +61,7 @@ def error_lines(errors: list[str]) -> str:
     return "\n".join(shown)
 
 
-class _Errors:
+class Errors:
     """The errors of a whole configuration, gathered section by section."""
 
     def __init__(self) -> None:
@@ -83,7 +83,7 @@ class _Errors:
             raise ConfigError(error_lines(self.lines))
 
 
-class _Section:
+class Section:
     """Reads typed values from one mapping and rejects keys nobody asked for."""
 
     def __init__(self, raw: object, prefix: str) -> None:
@@ -99,7 +99,7 @@ class _Section:
         self.prefix = prefix
         self.read: set[str] = set()
 
-    def nested(self, build: Callable[[_Section], T], default: T) -> T:
+    def nested(self, build: Callable[[Section], T], default: T) -> T:
         """build(self) for a part of this section with checks of its own (a sub-section):
         its errors are recorded with this section's instead of hiding them."""
         try:

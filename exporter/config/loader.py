@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from exporter.config.fields import _Errors, _Section
+from exporter.config.alertmanager import parse_alertmanager
+from exporter.config.credentials import missing_credentials
+from exporter.config.fields import Errors, Section
+from exporter.config.file import load_yaml_file
 from exporter.config.model import (
     CauseFlowConfig,
     CauselyConfig,
@@ -18,9 +21,7 @@ from exporter.config.model import (
     Config,
     HttpConfig,
 )
-from exporter.config.secrets import missing_credentials
-from exporter.config.sections import _causeflow, _causely, _collection, _http
-from exporter.configfile import load_yaml_file
+from exporter.config.sections import parse_causeflow, parse_causely, parse_collection, parse_http
 
 
 def build_config(
@@ -32,15 +33,13 @@ def build_config(
     that is named must still be readable): see missing_credentials() for what is absent.
     A new section plugs in like the others: `errors.gather(parse_it, top.get("name"), ...)`.
     """
-    from exporter.bridge.config import parse_alertmanager  # it imports exporter.config
-
-    errors = _Errors()
-    top = _Section(raw, "")
+    errors = Errors()
+    top = Section(raw, "")
     errors.lines.extend(top.errors)
-    causely = errors.gather(_causely, top.get("causely"), env)
-    causeflow = errors.gather(_causeflow, top.get("causeflow"), env)
-    http = errors.gather(_http, top.get("http"), env)
-    collection = errors.gather(_collection, top.get("collection"))
+    causely = errors.gather(parse_causely, top.get("causely"), env)
+    causeflow = errors.gather(parse_causeflow, top.get("causeflow"), env)
+    http = errors.gather(parse_http, top.get("http"), env)
+    collection = errors.gather(parse_collection, top.get("collection"))
     entity_labels = (causely or CauselyConfig()).entity_labels
     alertmanager = errors.gather(parse_alertmanager, top.get("alertmanager"), entity_labels)
     top.errors.clear()

@@ -8,28 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from exporter.config.alertmanager import AlertmanagerConfig
+from exporter.config.api_values import (
+    CAUSEFLOW_OPEN_STATUSES,
+)
+from exporter.config.labels import DEFAULT_ENTITY_LABELS
 from exporter.config.secrets import Secret
-
-if TYPE_CHECKING:
-    from exporter.bridge.config import AlertmanagerConfig
 
 DEFAULT_AUTH_URL = "https://auth.causely.app/frontegg/identity/resources/auth/v2/api-token"
 DEFAULT_API_URL = "https://api.causely.app/query/"
 DEFAULT_CAUSEFLOW_URL = "https://api.causeflow.ai/v1"
-CAUSELY_SEVERITIES = ("Critical", "High", "Medium", "Low", "Hidden")
-CAUSEFLOW_SEVERITIES = ("critical", "high", "medium", "low")
-CAUSEFLOW_STATUSES = (
-    "open",
-    "triaging",
-    "investigating",
-    "awaiting_approval",
-    "remediating",
-    "resolved",
-    "closed",
-)
-CAUSEFLOW_OPEN_STATUSES = CAUSEFLOW_STATUSES[:5]
 DISCOVER = "discover"
 
 
@@ -64,10 +53,7 @@ class CauselyConfig:
     concurrency: int = 4
     parts: CauselyParts = field(default_factory=CauselyParts)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
-    entity_labels: tuple[tuple[str, str], ...] = (
-        ("k8s.cluster.name", "cluster"),
-        ("k8s.namespace.name", "namespace"),
-    )
+    entity_labels: tuple[tuple[str, str], ...] = DEFAULT_ENTITY_LABELS
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from requests.utils import should_bypass_proxies
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
-def _proxy_env(env: Mapping[str, str]) -> dict[str, str]:
+def proxy_env(env: Mapping[str, str]) -> dict[str, str]:
     """The proxy variables, lower case first, as requests and urllib read them."""
     found: dict[str, str] = {}
     for name in PROXY_VARIABLES:

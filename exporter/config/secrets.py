@@ -9,13 +9,9 @@ can be validated (`--check-config`) where no secret is available.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from exporter.config.fields import _Section
-from exporter.configfile import MAX_SECRET_BYTES, ConfigError, brief, read_text_file
-
-if TYPE_CHECKING:
-    from exporter.config.model import Config
+from exporter.config.fields import Section
+from exporter.config.file import MAX_SECRET_BYTES, ConfigError, brief, read_text_file
 
 
 class Secret:
@@ -41,7 +37,7 @@ class Secret:
         return hash(self._value)
 
 
-def _read_secret_file(path_value: str, name: str) -> Secret:
+def read_secret_file(path_value: str, name: str) -> Secret:
     # A regular file of bounded size only: a FIFO or a device would hang or flood the read.
     text = read_text_file(path_value, name, MAX_SECRET_BYTES).strip()
     if not text:
@@ -49,8 +45,8 @@ def _read_secret_file(path_value: str, name: str) -> Secret:
     return Secret(text)
 
 
-def _secret(
-    section: _Section, key: str, env: Mapping[str, str], env_name: str, *, inline: bool
+def secret_field(
+    section: Section, key: str, env: Mapping[str, str], env_name: str, *, inline: bool
 ) -> Secret | None:
     """A secret from the environment, else from `<key>_file`, else (if allowed) inline."""
     file_value = section.string(f"{key}_file", None)
@@ -59,30 +55,9 @@ def _secret(
         return Secret(env[env_name].strip())
     if file_value:
         try:
-            return _read_secret_file(file_value, section.name(f"{key}_file"))
+            return read_secret_file(file_value, section.name(f"{key}_file"))
         except ConfigError as exc:
             section.errors.append(str(exc))
     if inline_value:
         return Secret(inline_value)
     return None
-
-
-def missing_credentials(config: Config) -> list[str]:
-    """One line per credential an enabled source needs and does not have, saying where from."""
-    missing: list[str] = []
-    if config.causely.enabled and config.causely.client_id is None:
-        missing.append(
-            "causely.client_id: missing; set CAUSELY_CLIENT_ID, or causely.client_id or "
-            "causely.client_id_file in the config file"
-        )
-    if config.causely.enabled and config.causely.client_secret is None:
-        missing.append(
-            "causely.client_secret: missing; set CAUSELY_CLIENT_SECRET, or "
-            "causely.client_secret_file in the config file"
-        )
-    if config.causeflow.enabled and config.causeflow.token is None:
-        missing.append(
-            "causeflow.token: missing; set CAUSEFLOW_TOKEN, or causeflow.token_file in the "
-            "config file"
-        )
-    return missing

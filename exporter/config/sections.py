@@ -1,21 +1,25 @@
 """One parser per section of the file (causely, causeflow, http, collection).
 
 Each turns its raw mapping (and the environment, for the URLs and secrets it may take from
-there) into its frozen dataclass, recording every mistake with `_Section` and raising them
+there) into its frozen dataclass, recording every mistake with `Section` and raising them
 all from `finish()`, so that `build_config` can report every section's errors in one run.
-The `alertmanager:` section is parsed in `exporter.bridge.config`, which owns its model.
+The `alertmanager:` section has a module of its own, `alertmanager`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from exporter.config.fields import _Section
-from exporter.config.model import (
+from exporter.config.api_values import (
     CAUSEFLOW_OPEN_STATUSES,
     CAUSEFLOW_SEVERITIES,
     CAUSEFLOW_STATUSES,
     CAUSELY_SEVERITIES,
+)
+from exporter.config.fields import Section
+from exporter.config.file import ConfigError, brief
+from exporter.config.labels import parse_entity_labels
+from exporter.config.model import (
     DEFAULT_API_URL,
     DEFAULT_AUTH_URL,
     DEFAULT_CAUSEFLOW_URL,
@@ -26,16 +30,13 @@ from exporter.config.model import (
     CollectionConfig,
     HttpConfig,
 )
-from exporter.config.proxies import _proxy_env
-from exporter.config.secrets import _secret
-from exporter.configfile import ConfigError, brief
+from exporter.config.proxies import proxy_env
+from exporter.config.secrets import secret_field
 
 MIN_REQUESTS_PER_SECOND = 0.01
 
 
-def _entity_labels(s: _Section) -> tuple[tuple[str, str], ...]:
-    from exporter.bridge.config import parse_entity_labels  # it imports exporter.config
-
+def _entity_labels(s: Section) -> tuple[tuple[str, str], ...]:
     try:
         return parse_entity_labels(s.get("entity_labels"), s.name("entity_labels"))
     except ConfigError as exc:  # recorded with the section's other errors
@@ -43,11 +44,11 @@ def _entity_labels(s: _Section) -> tuple[tuple[str, str], ...]:
         return CauselyConfig().entity_labels
 
 
-def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
-    s = _Section(raw, "causely")
+def parse_causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
+    s = Section(raw, "causely")
     enabled = s.boolean("enabled", True)
-    client_id = _secret(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
-    client_secret = _secret(s, "client_secret", env, "CAUSELY_CLIENT_SECRET", inline=False)
+    client_id = secret_field(s, "client_id", env, "CAUSELY_CLIENT_ID", inline=True)
+    client_secret = secret_field(s, "client_secret", env, "CAUSELY_CLIENT_SECRET", inline=False)
     scopes_raw = s.get("scopes")
     scopes: tuple[str, ...] | None = None
     discover = False
@@ -79,9 +80,9 @@ def _causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
     return config
 
 
-def _causely_parts(s: _Section) -> CauselyParts:
-    health = _Section(s.get("entity_health"), s.name("entity_health"))
-    slos = _Section(s.get("slos"), s.name("slos"))
+def _causely_parts(s: Section) -> CauselyParts:
+    health = Section(s.get("entity_health"), s.name("entity_health"))
+    slos = Section(s.get("slos"), s.name("slos"))
     entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
     if entity_types is not None and not entity_types:
         raise ConfigError("causely.entity_health.entity_types: expected at least one type")
@@ -100,10 +101,10 @@ def _causely_parts(s: _Section) -> CauselyParts:
     return parts
 
 
-def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
-    s = _Section(raw, "causeflow")
+def parse_causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
+    s = Section(raw, "causeflow")
     enabled = s.boolean("enabled", False)
-    token = _secret(s, "token", env, "CAUSEFLOW_TOKEN", inline=False)
+    token = secret_field(s, "token", env, "CAUSEFLOW_TOKEN", inline=False)
     config = CauseFlowConfig(
         enabled=enabled,
         base_url=s.url("base_url", DEFAULT_CAUSEFLOW_URL, env, "CAUSEFLOW_BASE_URL").rstrip("/"),
@@ -122,8 +123,8 @@ def _causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:
     return config
 
 
-def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
-    s = _Section(raw, "http")
+def parse_http(raw: object, env: Mapping[str, str]) -> HttpConfig:
+    s = Section(raw, "http")
     config = HttpConfig(
         connect_timeout=s.duration("connect_timeout", 5.0, positive=True),
         read_timeout=s.duration("read_timeout", 30.0, positive=True),
@@ -135,7 +136,7 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
         max_response_bytes=s.integer(
             "max_response_bytes", 32 * 1024 * 1024, minimum=1024, maximum=1024**3
         ),
-        proxy_env=_proxy_env(env),
+        proxy_env=proxy_env(env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
     if 0 < config.max_requests_per_second < MIN_REQUESTS_PER_SECOND:
@@ -150,8 +151,8 @@ def _http(raw: object, env: Mapping[str, str]) -> HttpConfig:
     return config
 
 
-def _collection(raw: object) -> CollectionConfig:
-    s = _Section(raw, "collection")
+def parse_collection(raw: object) -> CollectionConfig:
+    s = Section(raw, "collection")
     config = CollectionConfig(
         interval=s.duration("interval", 60.0),
         timeout=s.duration("timeout", 0.0),

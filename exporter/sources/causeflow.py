@@ -9,20 +9,14 @@ from functools import partial
 from typing import Any
 
 from exporter.cardinality import OTHER, FoldingCounter
-from exporter.config import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES, CauseFlowConfig
-from exporter.http import ApiClient, ApiError
-from exporter.pagination import CursorExpired, Page, walk
+from exporter.client.api_client import ApiClient
+from exporter.client.errors import ApiError
+from exporter.config.api_values import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES
+from exporter.config.model import CauseFlowConfig
 from exporter.resolve_times import ActiveSet
-from exporter.sources import (
-    AlertSelection,
-    Best,
-    SkipCounter,
-    is_clean_id,
-    node_key,
-    parse_time,
-    text,
-    top_k,
-)
+from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
+from exporter.sources.pagination import CursorExpired, Page, walk
+from exporter.sources.values import is_clean_id, node_key, parse_time, text
 
 log = logging.getLogger(__name__)
 

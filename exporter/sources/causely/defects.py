@@ -12,7 +12,7 @@ from typing import Any
 
 from exporter.cardinality import OTHER
 from exporter.resolve_times import ActiveSet
-from exporter.sources import MAX_LABEL_CHARS, clean, is_clean_id, parse_time
+from exporter.sources.values import MAX_LABEL_CHARS, clean, is_clean_id, parse_time
 
 SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
 # Larger than any real count, small enough to stay exact as a float in the exposition.

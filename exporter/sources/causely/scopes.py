@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.sources import MAX_LABEL_CHARS
+from exporter.sources.values import MAX_LABEL_CHARS
 
 ALL_SCOPE = "all"
 

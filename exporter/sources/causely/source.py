@@ -9,12 +9,12 @@ from functools import partial
 from typing import Any
 
 from exporter.cardinality import FoldingCounter
-from exporter.config import CauselyConfig
-from exporter.http import ApiClient, ApiError
+from exporter.client.api_client import ApiClient
+from exporter.client.errors import ApiError
+from exporter.config.model import CauselyConfig
 from exporter.logs import quote
-from exporter.pagination import Page, walk
 from exporter.resolve_times import ActiveSet
-from exporter.sources import AlertSelection, Best, SkipCounter, node_key, text, top_k
+from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
 from exporter.sources.causely.defects import (
     DEFECTS_QUERY,
     SEVERITY_RANK,
@@ -25,8 +25,10 @@ from exporter.sources.causely.defects import (
     parse_defect,
     skip_reason,
 )
+from exporter.sources.causely.graphql import graphql_connection
 from exporter.sources.causely.scopes import ALL_SCOPE, SCOPES_QUERY, Scope, scope_filters
-from exporter.sources.graphql import graphql_connection
+from exporter.sources.pagination import Page, walk
+from exporter.sources.values import node_key, text
 
 log = logging.getLogger("exporter.sources.causely")
 

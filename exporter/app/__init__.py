@@ -1,0 +1,1 @@
+"""Building the running pieces from one Config: CLI, wiring, runner, reload."""

@@ -1,0 +1,300 @@
+"""One HTTP mechanism for every call of every source: session, timeouts, retries, counting.
+
+The retry policy lives here and nowhere else (tenacity): 429 waits for the server's reset time
+and never less, 502/503/504, timeouts and connection errors back off exponentially with jitter,
+everything else fails at once. A shared gate makes a 429 seen by one thread pause them all.
+
+What a failure is lives in errors.py, how calls are counted in stats.py, and the gate in
+ratelimit.py; callers import those names from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
+
+from exporter import __version__
+from exporter.client.body import BodyError, head_deadline, parse_json, read_body
+from exporter.client.errors import ApiError, Stopped, TransientError, error_from_body
+from exporter.client.ratelimit import GateClosed, GatedAdapter, RateLimitGate, parse_reset_time
+from exporter.client.stats import ApiStats
+from exporter.config.model import HttpConfig
+from exporter.config.proxies import proxies_for
+from exporter.logs import quote
+
+log = logging.getLogger("exporter.http")  # pinned: log lines keep their name
+T = TypeVar("T")
+
+RETRYABLE_STATUS = {502: "server_error", 503: "server_error", 504: "server_error"}
+USER_AGENT = f"causely-exporter/{__version__}"
+# A wall-clock reset time is honoured with this margin, so clock granularity never makes a
+# request arrive a hair before the server's reset.
+RESET_MARGIN_SECONDS = 0.05
+# An error answer is read for its code and message only; a bigger one is not worth holding.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+# While a call is being retried, one info line per call at most this often.
+RETRY_LOG_EVERY_SECONDS = 5.0
+
+
+class RequestAuth(Protocol):
+    """Adds credentials to a request and can renew them after a 401.
+
+    `renew` gets the headers the failed request carried: credentials that were already
+    replaced by another thread are not renewed again, the request just retries with the new.
+    """
+
+    def headers(self, deadline: float) -> dict[str, str]: ...
+
+    def renew(self, deadline: float, failed: Mapping[str, str]) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Request:
+    operation: str
+    method: str
+    url: str
+    deadline: float
+    json_body: Any
+    params: Mapping[str, str | int] | None
+
+
+class ApiClient:
+    """Sends requests for one API with the shared retry policy; returns parsed JSON."""
+
+    def __init__(
+        self,
+        http: HttpConfig,
+        stats: ApiStats,
+        stop: threading.Event,
+        *,
+        auth: RequestAuth | None = None,
+        gate: RateLimitGate | None = None,
+        pool_size: int = 8,
+        base_url: str = "",
+    ) -> None:
+        self._config = http
+        self._stats = stats
+        self._stop = stop
+        self._auth = auth
+        self._gate = gate or RateLimitGate(stop, http.max_requests_per_second)
+        self._session = requests.Session()
+        adapter = GatedAdapter(self._gate, pool_size)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = USER_AGENT
+        # requests would scan the whole environment for proxies on every call; exporter.config read
+        # the proxy variables once, so use those.
+        self._session.trust_env = False
+        self._session.proxies.update(proxies_for(base_url, http.proxy_env))
+        if http.ca_bundle:
+            self._session.verify = http.ca_bundle
+        # Response hooks run before the body is read, so before the connection goes back to
+        # the pool: the gate is closed before any other thread can reuse that connection.
+        self._session.hooks["response"].append(self._close_gate_on_429)
+
+    def call(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        deadline: float,
+        parse: Callable[[Any], T],
+        json_body: Any = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> T:
+        """One logical call: attempts, retries and the final error are all counted here."""
+        retry_log = _RetryLog(operation)
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=lambda state: self._should_stop(state, deadline),
+            wait=self._wait_seconds,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._count_retry(retry_log, state),
+            reraise=True,
+        )
+        request = _Request(operation, method, url, deadline, json_body, params)
+        try:
+            result: T = retrying(self._attempt, request, parse)
+            return result
+        except ApiError as exc:
+            self._stats.error(operation, exc.error)
+            exc.counted = True
+            raise
+
+    def _attempt(self, request: _Request, parse: Callable[[Any], T]) -> T:
+        operation = request.operation
+        response, sent_headers = self._send(request)
+        if response.status_code == 401 and self._auth is not None:
+            self._stats.retry(operation, "unauthorized")
+            if self._auth.renew(request.deadline, sent_headers):
+                response.close()  # its body is of no use; the connection is not worth saving
+                response, sent_headers = self._send(request)
+        status = response.status_code
+        ok = 200 <= status < 300
+        limit = self._config.max_response_bytes
+        try:
+            body = read_body(
+                response, limit if ok else min(limit, MAX_ERROR_BODY_BYTES), request.deadline
+            )
+        except BodyError as exc:
+            if not ok and exc.code == "response_too_large":
+                body = b""  # an oversized error body: the status alone must do
+            elif exc.transient:
+                raise TransientError(operation, exc.code, exc.message, status) from None
+            else:
+                raise ApiError(operation, exc.code, exc.message, status) from None
+        if not ok:
+            self._raise_for_status(operation, response, body)
+        try:
+            document = parse_json(body)
+        except BodyError as exc:
+            raise ApiError(operation, exc.code, exc.message, status) from None
+        return parse(document)
+
+    def _send(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
+        while True:
+            try:
+                response, headers = self._send_once(request)
+            except GateClosed:
+                continue  # a 429 came in meanwhile: back to the gate, wait like everyone else
+            self._stats.request(request.operation, str(response.status_code))
+            return response, headers
+
+    def _close_gate_on_429(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code == 429:
+            reset_at = parse_reset_time(response.headers, time.time())
+            if reset_at is not None:
+                self._gate.close_until(reset_at)
+
+    def _send_once(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
+        operation, deadline = request.operation, request.deadline
+        if self._stop.is_set():
+            raise Stopped()
+        self._gate.pass_through(deadline, operation)
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise ApiError(operation, "deadline_exceeded", "collection deadline reached")
+        headers = self._auth.headers(deadline) if self._auth is not None else {}
+        timeout = (
+            min(self._config.connect_timeout, remaining),
+            min(self._config.read_timeout, remaining),
+        )
+        try:
+            with head_deadline(deadline):
+                response = self._session.request(
+                    request.method,
+                    request.url,
+                    json=request.json_body,
+                    params=request.params,
+                    headers=headers,
+                    timeout=timeout,
+                    stream=True,  # the body is read by read_body, bounded in size and time
+                )
+        except requests.Timeout:
+            self._stats.request(operation, "timeout")
+            late = time.time() >= deadline
+            message = "no complete answer by the cycle's deadline" if late else ""
+            raise TransientError(
+                operation, "timeout", message or f"no answer within {timeout[1]:.1f}s"
+            ) from None
+        except requests.ConnectionError:
+            self._stats.request(operation, "connection_error")
+            raise TransientError(operation, "connection_error", "connection failed") from None
+        except requests.RequestException as exc:
+            self._stats.request(operation, "connection_error")
+            raise ApiError(operation, "request_error", type(exc).__name__) from None
+        return response, headers
+
+    def _raise_for_status(self, operation: str, response: requests.Response, body: bytes) -> None:
+        status = response.status_code
+        code, message = error_from_body(body, status)
+        if status == 429:
+            reset_at = parse_reset_time(response.headers, time.time())
+            if reset_at is not None:
+                self._gate.close_until(reset_at)
+            raise TransientError(operation, "rate_limited", message, status, reset_at)
+        if status in RETRYABLE_STATUS:
+            raise TransientError(operation, RETRYABLE_STATUS[status], message, status)
+        if status == 401:
+            code = "unauthorized"
+        raise ApiError(operation, code, message, status)
+
+    @staticmethod
+    def _reset_at(state: RetryCallState) -> float | None:
+        exc = state.outcome.exception() if state.outcome else None
+        return exc.reset_at if isinstance(exc, TransientError) else None
+
+    def _longest_wait(self, state: RetryCallState) -> float:
+        """Until a 429's reset (never less), else the current exponential backoff ceiling."""
+        reset_at = self._reset_at(state)
+        if reset_at is not None:
+            return max(0.0, reset_at - time.time()) + RESET_MARGIN_SECONDS
+        return min(
+            self._config.backoff_max,
+            self._config.backoff_initial * math.pow(2, state.attempt_number - 1),
+        )
+
+    def _wait_seconds(self, state: RetryCallState) -> float:
+        longest = self._longest_wait(state)
+        if self._reset_at(state) is not None:
+            return longest
+        # Jitter over the upper half of the backoff, so concurrent scopes spread out.
+        return longest / 2 + random.uniform(0, longest / 2)
+
+    def _should_stop(self, state: RetryCallState, deadline: float) -> bool:
+        if self._stop.is_set() or state.attempt_number >= self._config.max_attempts:
+            return True
+        longest = self._longest_wait(state)
+        if self._reset_at(state) is not None and longest > self._config.max_rate_limit_wait:
+            return True
+        # Never start a wait that could end past the cycle's deadline: fail now, keep the data.
+        return time.time() + longest >= deadline
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise Stopped()
+
+    def _count_retry(self, retry_log: _RetryLog, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        reason = exc.reason if isinstance(exc, TransientError) else "other"
+        self._stats.retry(retry_log.operation, reason)
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        retry_log.note(reason, state.attempt_number, wait, exc)
+
+
+class _RetryLog:
+    """Says at info level what one call is retrying, why and when, at most every few seconds.
+
+    Without it a call against an unreachable API is silent for as long as its retries last.
+    """
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self._last = -math.inf
+
+    def note(self, reason: str, attempt: int, wait: float, exc: BaseException | None) -> None:
+        now = time.monotonic()
+        level = logging.DEBUG
+        if now - self._last >= RETRY_LOG_EVERY_SECONDS:
+            self._last = now
+            level = logging.INFO
+        message = exc.message if isinstance(exc, ApiError) else ""
+        log.log(
+            level,
+            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f msg=%s",
+            self.operation,
+            reason,
+            attempt,
+            wait,
+            quote(message, 300),
+        )

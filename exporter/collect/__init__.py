@@ -1,0 +1,1 @@
+"""The collection loop: cycles, supervision, per-unit state, the cycle view."""

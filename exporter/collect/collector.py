@@ -1,0 +1,310 @@
+"""The collection loop: runs the sources, keeps the last good result per unit, and swaps in
+one immutable snapshot per cycle. /metrics reads the snapshot; it never calls an API.
+
+Supervision: nothing a source, a parser or the renderer raises may end the loop. An
+unexpected error fails only its unit (down, last good values kept), is counted by source and
+reason, and is logged in one line (the traceback at debug): see supervision.py. A failed
+render keeps the previous snapshot in service and is counted. Each snapshot carries the
+instant after which /healthz calls the collector stuck or dead, so a wedged process gets
+restarted. The view each cycle renders is built by cycle_view.py from the state in
+unit_state.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Protocol
+
+from exporter.client.stats import ApiStats
+from exporter.collect.cycle_view import CycleViews, parts_view, resolve_view
+from exporter.collect.supervision import FailureLog, run_bounded
+from exporter.collect.unit_state import SourceState, source_up
+from exporter.config.model import Config
+from exporter.logs import quote
+from exporter.resolve_times import ResolveTracker
+from exporter.sources.base import SkipCounter, Source
+from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
+from exporter.sources.causeflow import IncidentResult
+from exporter.sources.causely.defects import ScopeResult
+from exporter.view import BridgeStats, View
+
+log = logging.getLogger("exporter.collector")  # pinned: log lines keep their name
+
+# Beyond the cycle's own bound (interval + deadline): rendering, scheduling, a slow machine.
+LIVENESS_MARGIN_SECONDS = 5.0
+
+
+def liveness_window(config: Config) -> float:
+    """Longest normal gap between two finished cycles, plus a margin.
+
+    A cycle ends within its deadline and the next one starts an interval after the last one
+    started (or at once, when a cycle overran the interval).
+    """
+    collection = config.collection
+    bound = max(collection.interval, collection.deadline) + collection.deadline
+    return bound + max(LIVENESS_MARGIN_SECONDS, 0.1 * bound)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server serves: bytes rendered once, and the facts readiness needs."""
+
+    body: bytes
+    gzip_body: bytes
+    created_at: float
+    # End of the last cycle in which at least one unit brought fresh data.
+    data_time: float | None
+    ok: bool
+    # time.monotonic() past which no newer snapshot means the collector is stuck or dead.
+    live_until: float = math.inf
+    render_failed: bool = False  # the last cycle's render failed; these bytes are older
+
+
+class Rendered(Protocol):
+    """What a render of the view gives: the exposition, plain and gzip."""
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def gzip_body(self) -> bytes: ...
+
+
+# The renderer is handed in (app/ passes metrics' render): collect/ knows the view, not its
+# exposition, so the metrics stay a consumer of the view like the bridge.
+Render = Callable[[View], Rendered]
+
+
+class Collector:
+    """The loop and what it keeps between cycles: per-unit state, clears, the snapshot.
+
+    One thread runs it; the server only reads `snapshot`, a single reference swapped in whole.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        sources: Sequence[Source],
+        stats: ApiStats,
+        stop: threading.Event,
+        render: Render,
+    ) -> None:
+        self._config = config
+        self._render = render
+        self._sources = list(sources)
+        self._stats = stats
+        self._stop = stop
+        self._state = {
+            source.name: SourceState(essential=getattr(source, "essential", True))
+            for source in self._sources
+        }
+        self._defect_clears: ResolveTracker | None = None
+        self._incident_clears: ResolveTracker | None = None
+        self._set_trackers(config)
+        self._views = CycleViews(config.collection.zero_retention)
+        self._last_success: float | None = None
+        self._data_time: float | None = None
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        self._failures = FailureLog(stats, log)
+        self._render_failures = 0
+        self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
+        # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
+        # where their own counters come from. Called inside try/except: they cannot end the loop.
+        self.view_hooks: list[Callable[[View], None]] = []
+        self.extra_stats: Callable[[], BridgeStats] | None = None
+        self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
+        self._publish(time.time(), None, ok=False)
+        self._pending: tuple[Config, list[Source]] | None = None
+        self._pending_lock = threading.Lock()
+
+    def reconfigure(self, config: Config, sources: Sequence[Source]) -> None:
+        """Use this config and these sources from the next cycle on (a reload, SIGHUP).
+
+        A source of the same name keeps its last good data, so a reload blanks nothing.
+        """
+        with self._pending_lock:
+            self._pending = (config, list(sources))
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        config, sources = pending
+        self._views.set_retention(config.collection.zero_retention)
+        self._config = config
+        # The new sources count from zero: what the old ones counted carries over.
+        self._retired_skips = Counter(self._skipped_nodes())
+        self._sources = sources
+        self._state = {
+            s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
+            for s in sources
+        }
+        self._set_trackers(config)
+        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+
+    def _set_trackers(self, config: Config) -> None:
+        """Time to resolve trackers as configured; one that stays on keeps its history (its
+        filter key, checked every cycle, forgets what a severity filter change hid)."""
+        causely = config.causely.enabled and config.causely.parts.time_to_resolve
+        causeflow = config.causeflow.enabled and config.causeflow.time_to_resolve
+        if not causely:
+            self._defect_clears = None
+        elif self._defect_clears is None:
+            self._defect_clears = ResolveTracker()
+        if not causeflow:
+            self._incident_clears = None
+        elif self._incident_clears is None:
+            self._incident_clears = ResolveTracker()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot  # a single reference read: atomic under the GIL
+
+    def run(self) -> None:
+        """Collect now, then every interval, until stop is set."""
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.collect_once()
+            except Exception as exc:  # a bug outside any unit: count it, keep the loop
+                self._failures.unexpected("collector", "-", exc)
+            interval = self._config.collection.interval  # a reload may have changed it
+            self._stop.wait(max(0.0, started + interval - time.monotonic()))
+
+    def collect_once(self) -> Snapshot:
+        self._apply_pending()
+        started = time.time()
+        deadline = started + self._config.collection.deadline
+        tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
+        for source in self._sources:
+            state = self._state[source.name]
+            try:
+                state.units = source.plan(deadline)
+                state.planned = True
+            except Exception as exc:
+                state.planned = False
+                self._failures.failure(source.name, "-", exc)
+            if not state.planned:
+                continue
+            for unit in state.units:
+                tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
+        results = run_bounded(tasks, self._workers)
+        for (source_name, unit), outcome in results.items():
+            state = self._state[source_name]
+            state.unit_up[unit] = not isinstance(outcome, BaseException)
+            if isinstance(outcome, BaseException):
+                self._failures.failure(source_name, unit, outcome)
+            else:
+                state.last_good[unit] = outcome
+        for state in self._state.values():
+            if state.planned:
+                # A unit that left the plan (a deleted scope) leaves with its values.
+                for gone in set(state.last_good) - set(state.units):
+                    del state.last_good[gone]
+                state.unit_up = {u: state.unit_up.get(u, False) for u in state.units}
+            else:
+                state.unit_up = dict.fromkeys(state.unit_up, False)
+        finished = time.time()
+        self._track_clears(results, finished)
+        ok = all(source_up(s) for s in self._state.values() if s.essential)
+        if ok:
+            self._last_success = finished
+        if tasks and any(any(s.unit_up.values()) for s in self._state.values()):
+            self._data_time = finished
+        snapshot = self._publish(finished, finished - started, ok)
+        log.info(
+            "event=collection_done ok=%s duration_seconds=%.3f units_ok=%d units=%d",
+            str(ok).lower(),
+            finished - started,
+            sum(sum(s.unit_up.values()) for s in self._state.values()),
+            sum(len(s.unit_up) for s in self._state.values()),
+        )
+        return snapshot
+
+    def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
+        """Feed each successful unit's active set to its tracker (see resolve_times.py)."""
+        defects, causely = self._defect_clears, self._state.get("causely")
+        if defects is not None and causely is not None:
+            planned = causely.units if causely.planned else None
+            defects.start_cycle(planned, self._config.causely.severities)
+            for (source_name, unit), outcome in results.items():
+                active = outcome.active if isinstance(outcome, ScopeResult) else None
+                if source_name == "causely" and active is not None:
+                    defects.update(unit, active, now)
+        incidents, causeflow = self._incident_clears, self._state.get("causeflow")
+        if incidents is not None and causeflow is not None:
+            flt = (self._config.causeflow.statuses, self._config.causeflow.severities)
+            incidents.start_cycle([INCIDENTS_UNIT] if causeflow.planned else None, flt)
+            outcome = results.get(("causeflow", INCIDENTS_UNIT))
+            if isinstance(outcome, IncidentResult) and outcome.active is not None:
+                incidents.update(INCIDENTS_UNIT, outcome.active, now)
+
+    def _live_until(self) -> float:
+        return time.monotonic() + liveness_window(self._config)
+
+    def _publish(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+        """Render and swap in a new snapshot; on failure keep serving the previous bytes."""
+        try:
+            snapshot = self._build(now, duration, ok)
+        except Exception as exc:
+            self._render_failures += 1
+            log.error(
+                "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
+            )
+            log.debug("event=render_failed_traceback", exc_info=exc)
+            # live_until stays: renders failing for the whole window make /healthz fail.
+            snapshot = replace(self._snapshot, render_failed=True)
+        self._snapshot = snapshot
+        return snapshot
+
+    def _skipped_nodes(self) -> dict[tuple[str, str], int]:
+        totals = Counter(self._retired_skips)
+        for source in self._sources:
+            skips = getattr(source, "skips", None)
+            if isinstance(skips, SkipCounter):
+                totals.update(skips.snapshot())
+        return dict(totals)
+
+    def _build(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+        causely, causeflow = self._state.get("causely"), self._state.get("causeflow")
+        parts = self._state.get("causely_parts")
+        views, config = self._views, self._config
+        view = View(
+            interval=config.collection.interval,
+            stats=self._stats.snapshot(),
+            causely=views.causely(causely, config, now) if causely is not None else None,
+            causeflow=views.causeflow(causeflow, now) if causeflow is not None else None,
+            last_success=self._last_success,
+            duration=duration,
+            parts=parts_view(parts, config) if parts is not None else None,
+            resolve=resolve_view(self._defect_clears, self._incident_clears),
+            collection_errors=self._failures.counts(),
+            render_failures=self._render_failures,
+            skipped_nodes=self._skipped_nodes(),
+        )
+        view = self._hand_over(view)
+        exposition = self._render(view)
+        return Snapshot(
+            exposition.body, exposition.gzip_body, now, self._data_time, ok, self._live_until()
+        )
+
+    def _hand_over(self, view: View) -> View:
+        for hook in self.view_hooks:
+            try:
+                hook(view)
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=%s error=%r", hook, exc)
+        if self.extra_stats is not None:
+            try:
+                view = replace(view, bridge=self.extra_stats())
+            except Exception as exc:
+                log.error("event=view_hook_failed hook=stats error=%r", exc)
+        return view

@@ -1,0 +1,223 @@
+"""The `alertmanager:` section and `causely.entity_labels`: parsed and validated here so
+exporter/config/ only wires them in. Errors name the field, never repeat a secret."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from exporter.config.api_values import (
+    CAUSEFLOW_OPEN_STATUSES,
+    CAUSEFLOW_SEVERITIES,
+    CAUSEFLOW_STATUSES,
+    CAUSELY_SEVERITIES,
+)
+from exporter.config.fields import Section
+from exporter.config.file import ConfigError, brief
+from exporter.config.labels import (
+    MAX_EXTRA_LABELS,
+    MAX_LABEL_NAME,
+    MAX_LABEL_VALUE,
+    RESERVED_LABELS,
+    check_label_name,
+)
+from exporter.config.secrets import Secret, read_secret_file
+
+DEFAULT_PORTAL_URL = "https://portal.causely.app"
+DEFAULT_RUNBOOK_URL = (
+    "https://github.com/causely-exporter/causely-exporter/blob/main/docs/runbooks.md"
+)
+DEFAULT_SEVERITY_MAP = {
+    "Critical": "critical",
+    "High": "warning",
+    "Medium": "info",
+    "Low": "info",
+    "Hidden": "info",
+}
+DEFAULT_CAUSEFLOW_SEVERITY_MAP = {
+    "critical": "critical",
+    "high": "warning",
+    "medium": "info",
+    "low": "info",
+}
+
+
+@dataclass(frozen=True)
+class AlertmanagerConfig:
+    urls: tuple[str, ...]
+    username: str | None = None
+    password: Secret | None = None
+    bearer_token: Secret | None = None
+    ca_file: str | None = None
+    tls_insecure_skip_verify: bool = False
+    timeout: float = 10.0
+    resend_interval: float = 60.0
+    causely_severities: tuple[str, ...] = ("Critical", "High")
+    severity_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
+    causeflow_severities: tuple[str, ...] = ("critical", "high")
+    causeflow_statuses: tuple[str, ...] = CAUSEFLOW_OPEN_STATUSES
+    causeflow_severity_map: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_CAUSEFLOW_SEVERITY_MAP)
+    )
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
+    max_alerts: int = 1000
+    portal_url: str = DEFAULT_PORTAL_URL
+    causeflow_portal_url: str | None = None
+    runbook_url: str = DEFAULT_RUNBOOK_URL
+
+
+def _map(
+    s: Section, key: str, default: Mapping[str, str], allowed: tuple[str, ...]
+) -> dict[str, str]:
+    raw = s.get(key)
+    if raw is None:
+        return dict(default)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{s.name(key)}: expected a mapping")
+    result = dict(default)
+    for source, target in raw.items():
+        if source not in allowed:
+            raise ConfigError(
+                f"{s.name(key)}: unknown severity {brief(source)}, expected one of "
+                + ", ".join(allowed)
+            )
+        if not isinstance(target, str) or not target or len(target) > 64:
+            raise ConfigError(f"{s.name(key)}.{source}: expected a short non-empty string")
+        result[source] = target
+    return result
+
+
+def _label_values(s: Section, key: str, taken: frozenset[str]) -> dict[str, str]:
+    raw = s.get(key)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or len(raw) > MAX_EXTRA_LABELS:
+        raise ConfigError(f"{s.name(key)}: expected a mapping of at most {MAX_EXTRA_LABELS}")
+    result: dict[str, str] = {}
+    for name, value in raw.items():
+        short = isinstance(name, str) and len(name) <= MAX_LABEL_NAME
+        label = check_label_name(name, f"{s.name(key)}.{name}" if short else s.name(key), taken)
+        if not isinstance(value, str) or not value or len(value) > MAX_LABEL_VALUE:
+            raise ConfigError(f"{s.name(key)}.{label}: expected a non-empty string")
+        result[label] = value
+    return result
+
+
+def alertmanager_label(url: str) -> str:
+    """The URL's host:port, the bounded `alertmanager` label value; never its credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{host}:{port}"
+
+
+def _urls(s: Section) -> tuple[str, ...]:
+    name = s.name("urls")
+    raw = s.get("urls")
+    if not isinstance(raw, list) or not raw or len(raw) > 32:
+        raise ConfigError(f"{name}: expected a list of 1 to 32 Alertmanager URLs")
+    urls: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        if not isinstance(item, str) or not re.match(r"^https?://[^/\s]+", item.strip()):
+            raise ConfigError(f"{name}: expected http(s) URLs")
+        url = item.strip().rstrip("/")
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (raises on a bad port)
+        except ValueError:
+            raise ConfigError(f"{name}: a URL has an invalid port") from None
+        if parts.username is not None or parts.password is not None:
+            # Credentials in a URL end up in logs and labels: take them from files instead.
+            raise ConfigError(f"{name}: put no credentials in a URL; use username/password_file")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"{name}: a URL may not carry a query or fragment")
+        label = alertmanager_label(url)
+        if label in seen:
+            raise ConfigError(f"{name}: two URLs share the host:port {label}")
+        seen.add(label)
+        urls.append(url)
+    return tuple(urls)
+
+
+def parse_alertmanager(
+    raw: object, entity_labels: tuple[tuple[str, str], ...]
+) -> AlertmanagerConfig | None:
+    """The bridge's settings, or None when it is off (no section, or enabled: false)."""
+    if raw is None:
+        return None
+    s = Section(raw, "alertmanager")
+    if not s.boolean("enabled", True):
+        s.read.update(s.raw)  # a disabled section may hold anything for later
+        return None
+    username = s.string("username", None)
+    password_file = s.string("password_file", None)
+    token_file = s.string("bearer_token_file", None)
+    if (username is None) != (password_file is None):
+        raise ConfigError("alertmanager.password_file: basic auth needs username and password_file")
+    if password_file and token_file:
+        raise ConfigError("alertmanager.bearer_token_file: use basic auth or a bearer token")
+    taken = RESERVED_LABELS | {label for _, label in entity_labels}
+    config = AlertmanagerConfig(
+        urls=_urls(s),
+        username=username,
+        password=read_secret_file(password_file, s.name("password_file"))
+        if password_file
+        else None,
+        bearer_token=read_secret_file(token_file, s.name("bearer_token_file"))
+        if token_file
+        else None,
+        ca_file=s.string("ca_file", None),
+        tls_insecure_skip_verify=s.boolean("tls_insecure_skip_verify", False),
+        timeout=s.duration("timeout", 10.0),
+        resend_interval=s.duration("resend_interval", 60.0),
+        causely_severities=_strings(
+            s, "causely_severities", ("Critical", "High"), CAUSELY_SEVERITIES
+        ),
+        severity_map=_map(s, "severity_map", DEFAULT_SEVERITY_MAP, CAUSELY_SEVERITIES),
+        causeflow_severities=_strings(
+            s, "causeflow_severities", ("critical", "high"), CAUSEFLOW_SEVERITIES
+        ),
+        causeflow_statuses=_strings(
+            s, "causeflow_statuses", CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES
+        ),
+        causeflow_severity_map=_map(
+            s, "causeflow_severity_map", DEFAULT_CAUSEFLOW_SEVERITY_MAP, CAUSEFLOW_SEVERITIES
+        ),
+        extra_labels=_label_values(s, "extra_labels", taken),
+        max_alerts=s.integer("max_alerts", 1000, minimum=1, maximum=100_000),
+        portal_url=_base_url(s, "portal_url", DEFAULT_PORTAL_URL) or DEFAULT_PORTAL_URL,
+        causeflow_portal_url=_base_url(s, "causeflow_portal_url", None),
+        runbook_url=_base_url(s, "runbook_url", DEFAULT_RUNBOOK_URL) or DEFAULT_RUNBOOK_URL,
+    )
+    s.finish()
+    if config.ca_file is not None and config.tls_insecure_skip_verify:
+        raise ConfigError("alertmanager.tls_insecure_skip_verify: conflicts with ca_file")
+    if config.timeout <= 0:
+        raise ConfigError("alertmanager.timeout: must be greater than 0")
+    if config.resend_interval < 1:
+        raise ConfigError("alertmanager.resend_interval: must be at least 1s")
+    return config
+
+
+def _strings(
+    s: Section, key: str, default: tuple[str, ...], allowed: tuple[str, ...]
+) -> tuple[str, ...]:
+    if s.raw.get(key) is None:
+        s.read.add(key)
+        return default
+    return s.strings(key, allowed)
+
+
+def _base_url(s: Section, key: str, default: str | None) -> str | None:
+    value: Any = s.string(key, default)
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{s.name(key)}: expected an http(s) URL")
+    return str(value).rstrip("/")

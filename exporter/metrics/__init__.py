@@ -1,0 +1,1 @@
+"""View -> Prometheus exposition, rendered once per cycle."""

@@ -1,0 +1,1 @@
+"""Inbound HTTP: the server for /metrics, its listener, connections, basic auth, web config."""
