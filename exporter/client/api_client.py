@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
@@ -65,6 +66,7 @@ class _Request:
     deadline: float
     json_body: Any
     params: Mapping[str, str | int] | None
+    attempts: int
 
 
 class ApiClient:
@@ -111,18 +113,24 @@ class ApiClient:
         parse: Callable[[Any], T],
         json_body: Any = None,
         params: Mapping[str, str | int] | None = None,
+        attempts: int | None = None,
     ) -> T:
-        """One logical call: attempts, retries and the final error are all counted here."""
+        """One logical call: attempts, retries and the final error are all counted here.
+
+        `attempts` caps this call below http.max_attempts: the token exchange makes one
+        attempt per attempt of the call that needs the token, so both share one budget.
+        """
+        budget = min(attempts or self._config.max_attempts, self._config.max_attempts)
         retry_log = _RetryLog(operation)
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
-            stop=lambda state: self._should_stop(state, deadline),
+            stop=lambda state: self._should_stop(state, deadline, budget),
             wait=self._wait_seconds,
             sleep=self._sleep,
             before_sleep=lambda state: self._count_retry(retry_log, state),
             reraise=True,
         )
-        request = _Request(operation, method, url, deadline, json_body, params)
+        request = _Request(operation, method, url, deadline, json_body, params, budget)
         try:
             result: T = retrying(self._attempt, request, parse)
             return result
@@ -132,6 +140,15 @@ class ApiClient:
             raise
 
     def _attempt(self, request: _Request, parse: Callable[[Any], T]) -> T:
+        try:
+            return self._attempt_once(request, parse)
+        except ApiError as exc:
+            # Named once, by the innermost call: a token exchange failing inside a defect
+            # query names the auth server, not the API.
+            exc.endpoint = exc.endpoint or endpoint(request.url)
+            raise
+
+    def _attempt_once(self, request: _Request, parse: Callable[[Any], T]) -> T:
         operation = request.operation
         response, sent_headers = self._send(request)
         if response.status_code == 401 and self._auth is not None:
@@ -251,8 +268,8 @@ class ApiClient:
         # Jitter over the upper half of the backoff, so concurrent scopes spread out.
         return longest / 2 + random.uniform(0, longest / 2)
 
-    def _should_stop(self, state: RetryCallState, deadline: float) -> bool:
-        if self._stop.is_set() or state.attempt_number >= self._config.max_attempts:
+    def _should_stop(self, state: RetryCallState, deadline: float, budget: int) -> bool:
+        if self._stop.is_set() or state.attempt_number >= budget:
             return True
         longest = self._longest_wait(state)
         if self._reset_at(state) is not None and longest > self._config.max_rate_limit_wait:
@@ -289,12 +306,30 @@ class _RetryLog:
             self._last = now
             level = logging.INFO
         message = exc.message if isinstance(exc, ApiError) else ""
+        target = exc.endpoint if isinstance(exc, ApiError) else ""
+        if isinstance(exc, ApiError) and exc.operation != self.operation:
+            message = f"{exc.operation}: {message}"  # the token exchange inside this call
         log.log(
             level,
-            "event=retrying operation=%s reason=%s attempt=%d next_attempt_in_seconds=%.1f msg=%s",
+            "event=retrying operation=%s reason=%s target=%s attempt=%d "
+            "next_attempt_in_seconds=%.1f msg=%s",
             self.operation,
             reason,
+            quote(target, 300),
             attempt,
             wait,
             quote(message, 300),
         )
+
+
+def endpoint(url: str) -> str:
+    """host:port of a URL, for log lines: never its user info, path or query."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "invalid-url"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port or (443 if parts.scheme == 'https' else 80)}"

@@ -50,6 +50,7 @@ class ApiError(Exception):
         self.message = message
         self.status = status
         self.counted = False  # set once a counter has seen it, so it is counted only once
+        self.endpoint = ""  # host:port of the request that failed, set by the client
 
 
 class TransientError(ApiError):

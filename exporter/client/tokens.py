@@ -138,6 +138,7 @@ class CauselyAuth:
                 deadline=deadline,
                 parse=parse_token,
                 json_body=body,
+                attempts=1,  # the call that needs the token retries, this attempt included
             )
         except ApiError as exc:
             if exc.status in (400, 401, 403):

@@ -208,3 +208,50 @@ def test_self_throttling_spaces_requests() -> None:
         call(client)
     # Five requests at 20/s: the last may start 4 x 50 ms after the first.
     assert time.time() - started >= 0.19
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nobody listens once it is closed
+
+
+def test_the_token_exchange_shares_the_attempt_budget_of_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Real connection errors on 127.0.0.1: the auth server is down, the API is never reached.
+    auth_port = closed_port()
+    stats, stop = ApiStats(), threading.Event()
+    token_client = ApiClient(FAST, stats, stop)
+    auth = CauselyAuth(
+        token_client, f"http://127.0.0.1:{auth_port}/token", Secret("cid"), Secret("topsecret")
+    )
+    client = ApiClient(FAST, stats, stop, auth=auth)
+    with caplog.at_level("DEBUG", logger="exporter.http"), pytest.raises(ApiError) as info:
+        client.call(
+            "op",
+            "POST",
+            "http://user:pw@127.0.0.1:9/query/",
+            deadline=time.time() + 30,
+            parse=identity,
+        )
+    assert info.value.error == "connection_error"
+    requests_made = stats.snapshot().requests
+    assert requests_made == {("token", "connection_error"): FAST.max_attempts}  # 4, not 4 x 4
+    retry_lines = [r.getMessage() for r in caplog.records if "event=retrying" in r.getMessage()]
+    assert len(retry_lines) == FAST.max_attempts - 1
+    assert all(f"target=127.0.0.1:{auth_port} " in line for line in retry_lines)
+    assert "topsecret" not in caplog.text and "pw@" not in caplog.text
+
+
+@responses.activate
+def test_retry_lines_name_the_api_host_and_port(caplog: pytest.LogCaptureFixture) -> None:
+    responses.post(URL, status=503)
+    responses.post(URL, json={"ok": 1})
+    client, _, _ = make_client()
+    with caplog.at_level("DEBUG", logger="exporter.http"):
+        assert call(client) == {"ok": 1}
+    (line,) = [r.getMessage() for r in caplog.records if "event=retrying" in r.getMessage()]
+    assert "operation=op reason=server_error target=api.test:80 attempt=1" in line

@@ -371,10 +371,55 @@ def test_once_against_an_unreachable_api_says_what_it_retries(tmp_path: Path) ->
         reader.join(timeout=5)
     assert found, "".join(lines)
     line = found[0]
-    assert "operation=token" in line and "reason=connection_error" in line
+    # The call that needs the token retries; the line names the token exchange and its host.
+    assert "reason=connection_error" in line and f"target=127.0.0.1:{port} " in line
+    assert 'msg="token: connection failed"' in line
     assert re.search(r"next_attempt_in_seconds=\d+\.\d", line)
     assert "level=info" in line.lower() or "info" in line.lower()
     assert "something" not in "".join(lines)  # the secret never shows
+
+
+def test_once_with_the_auth_server_down_tries_the_token_max_attempts_times(
+    tmp_path: Path, small_sim: Simulator
+) -> None:
+    # Once the token exchange retried inside every retry of the call that needed it:
+    # 5 x 5 = 25 token attempts for one scopes query with http.max_attempts 5.
+    dead = f"http://127.0.0.1:{free_port()}"
+    config = write_config(
+        tmp_path, "http:\n  max_attempts: 5\n  backoff_initial: 10ms\n  backoff_max: 50ms\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "CAUSELY_CLIENT_ID": "someone",
+        "CAUSELY_CLIENT_SECRET": "something",
+        "CAUSELY_AUTH_URL": dead + "/frontegg/identity/resources/auth/v2/api-token",
+        "CAUSELY_API_URL": small_sim.url + "/query/",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "exporter", "--once", "--config.file", config],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
+
+    def counts(name: str) -> dict[str, float]:
+        found = {}
+        for line in done.stdout.splitlines():
+            match = re.match(rf"^{name}\{{(.*)\}} (\S+)$", line)
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1))) if match else {}
+            if match and "connection_error" in labels.values():
+                found[labels["operation"]] = float(match.group(2))
+        return found
+
+    calls = {
+        op: n for op, n in counts("causely_exporter_api_errors_total").items() if op != "token"
+    }
+    assert calls and set(calls.values()) == {1.0}, done.stdout[-3000:]
+    # One budget per call: 5 attempts of each call, each one token attempt, no more.
+    assert counts("causely_exporter_api_requests_total") == {"token": 5.0 * len(calls)}
+    assert counts("causely_exporter_api_retries_total") == dict.fromkeys(calls, 4.0)
 
 
 @pytest.mark.parametrize("expires_in", [None, 0, -5, float("nan"), float("inf"), "3600", True])
@@ -427,5 +472,5 @@ def test_retry_lines_are_info_at_most_once_per_call_every_few_seconds(
         second.note("timeout", 1, 1.0, None)
     info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
     assert len(info) == 2  # the first of each call; the rest wait RETRY_LOG_EVERY_SECONDS
-    assert "operation=token reason=connection_error attempt=1" in info[0]
+    assert 'operation=token reason=connection_error target="" attempt=1' in info[0]
     assert len([r for r in caplog.records if r.levelname == "DEBUG"]) == 4
