@@ -123,6 +123,7 @@ class Collector:
         self._publish(time.time(), None, ok=False)
         self._pending: tuple[Config, list[Source]] | None = None
         self._pending_lock = threading.Lock()
+        self._reload_plans: dict[str, set[str]] = {}  # source -> units planned before a reload
 
     def reconfigure(self, config: Config, sources: Sequence[Source]) -> None:
         """Use this config and these sources from the next cycle on (a reload, SIGHUP).
@@ -138,6 +139,11 @@ class Collector:
         if pending is None:
             return
         config, sources = pending
+        # What each source planned before the reload: a scope missing from its next plan was
+        # removed on purpose, and leaves without the zero retention (see _forget_removed).
+        for name, state in self._state.items():
+            if state.planned:
+                self._reload_plans.setdefault(name, set(state.units))
         self._views.set_retention(config.collection.zero_retention)
         self._config = config
         # The new sources count from zero: what the old ones counted carries over.
@@ -212,6 +218,7 @@ class Collector:
                 state.unit_up = {u: state.unit_up.get(u, False) for u in state.units}
             else:
                 state.unit_up = dict.fromkeys(state.unit_up, False)
+        self._forget_removed()
         finished = time.time()
         self._track_clears(results, finished)
         ok = all(source_up(s) for s in self._state.values() if s.essential)
@@ -228,6 +235,17 @@ class Collector:
             sum(len(s.unit_up) for s in self._state.values()),
         )
         return snapshot
+
+    def _forget_removed(self) -> None:
+        """After a reload, the first plan that succeeds says which scopes were removed."""
+        causely = self._state.get("causely")
+        before = self._reload_plans.get("causely")
+        if causely is None or before is None:
+            self._reload_plans.clear()
+            return
+        if causely.planned:
+            self._views.forget_scopes(before - set(causely.units))
+            self._reload_plans.clear()
 
     def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
         """Feed each successful unit's active set to its tracker (see resolve_times.py)."""

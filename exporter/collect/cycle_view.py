@@ -8,7 +8,7 @@ at 0 for a while, and the caps that fold what retention adds on top of the sourc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from exporter.cardinality import fold
 from exporter.collect.unit_state import SourceState, ZeroRetention, source_up
@@ -40,6 +40,10 @@ class CycleViews:
         self._retention = seconds
         self._causely_zeros = ZeroRetention(seconds)
         self._causeflow_zeros = ZeroRetention(seconds)
+
+    def forget_scopes(self, scopes: Collection[str]) -> None:
+        """Scopes a reload removed leave the exposition at once, zeros and all."""
+        self._causely_zeros.forget(lambda key: key[0] in scopes)
 
     def causely(self, state: SourceState, config: Config, now: float) -> CauselyView:
         results = [r for r in state.last_good.values() if isinstance(r, ScopeResult)]

@@ -6,7 +6,7 @@ so both sides agree on one definition of "up" and of a series kept at 0.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -39,6 +39,11 @@ class ZeroRetention(Generic[K]):
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
         self._last_seen: dict[K, float] = {}
+
+    def forget(self, gone: Callable[[K], bool]) -> None:
+        """Drop the kept zeros of label sets that are gone on purpose (a scope a reload removed)."""
+        for key in [k for k in self._last_seen if gone(k)]:
+            del self._last_seen[key]
 
     def apply(self, counts: Mapping[K, int], now: float) -> dict[K, int]:
         rows = dict(counts)

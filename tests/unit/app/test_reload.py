@@ -36,6 +36,10 @@ def scopes_up(exporter: Any) -> set[str]:
     return {dict(labels)["scope"] for labels in exporter.metrics()["causely_scope_up"]}
 
 
+def active_scopes(metrics: dict[str, Any]) -> set[str]:
+    return {dict(labels)["scope"] for labels in metrics["causely_active_defects"]}
+
+
 def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     sim: Simulator, exporter_process: Any, tmp_path: Path
 ) -> None:
@@ -49,6 +53,7 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     started = metrics[RELOAD_TIME][()]
     assert abs(started - time.time()) < 60
     assert scopes_up(exporter) == set(names[:2])
+    assert active_scopes(metrics) == set(names[:2])
 
     assert metrics["causely_exporter_collection_interval_seconds"][()] == 1
 
@@ -66,6 +71,8 @@ def test_sighup_applies_a_valid_config_and_keeps_the_old_one_on_error(
     exporter.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: scopes_up(exporter) == {names[2]}, "new scope list", exporter.logs)
     metrics = exporter.metrics()
+    # Removed on purpose: gone at once, not kept at 0 for the zero retention (an hour).
+    assert active_scopes(metrics) == {names[2]}
     assert metrics["causely_exporter_collection_interval_seconds"][()] == 2
     assert metrics[RELOAD_OK][()] == 1 and metrics[RELOAD_TIME][()] > started
     reloaded = metrics[RELOAD_TIME][()]
