@@ -54,6 +54,7 @@ class BridgeStats:
     last_success: Mapping[str, float]
     firing: int
     dropped: int
+    held: int = 0  # firing alerts not re-sent because their data is stale
 
 
 @dataclass(frozen=True)

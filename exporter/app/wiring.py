@@ -174,7 +174,7 @@ def swap_bridge(
 ) -> Notifier | None:
     """On reload: the bridge stays as it is unless its settings changed, else it is replaced.
 
-    The collection interval counts too (endsAt is 4 x max(resend, interval) ahead), and so do
+    The collection interval counts too (the default keep_firing_for depends on it), and so do
     the HTTP proxy and CA settings the sender uses.
     """
     same = (

@@ -21,6 +21,7 @@ from exporter.view import CauseFlowView, CauselyView, View
 
 CAUSELY_ALERTNAME = "CauselyRootCause"
 CAUSEFLOW_ALERTNAME = "CauseFlowIncident"
+CAUSEFLOW_UNIT = "causeflow"
 ROUTING_RANK = {"critical": 0, "warning": 1, "info": 2}
 Labels = tuple[tuple[str, str], ...]  # sorted (name, value) pairs: an alert's identity
 Rank = tuple[int, float, str]
@@ -32,12 +33,28 @@ class Alert:
     annotations: Labels
     starts_at: float | None  # None: unknown, the sender uses when it first saw the alert
     generator_url: str = ""
+    unit: str = ""  # what collects it (scope_unit, CAUSEFLOW_UNIT): is its data fresh?
 
 
 @dataclass(frozen=True)
 class AlertBatch:
     alerts: Mapping[Labels, Alert]
     dropped: int  # left out by max_alerts, here and in the sources
+    fresh: frozenset[str] = frozenset()  # units collected fresh in this view's cycle
+
+
+def scope_unit(scope: str) -> str:
+    return f"causely:{scope}"
+
+
+def fresh_units(view: View) -> frozenset[str]:
+    """The units whose data this view's cycle collected: the scopes up, CauseFlow if up."""
+    units: set[str] = set()
+    if view.causely is not None:
+        units.update(scope_unit(s) for s, up in view.causely.scope_up.items() if up)
+    if view.causeflow is not None and view.causeflow.up:
+        units.add(CAUSEFLOW_UNIT)
+    return frozenset(units)
 
 
 def rfc3339(seconds: float) -> str:
@@ -96,7 +113,9 @@ def defect_alert(
     }
     if defect.service_count is not None:
         annotations["impacted_services"] = str(defect.service_count)
-    return Alert(_labels(labels), _labels(annotations), defect.start_time, portal)
+    return Alert(
+        _labels(labels), _labels(annotations), defect.start_time, portal, scope_unit(scope)
+    )
 
 
 def incident_alert(incident: Incident, config: AlertmanagerConfig) -> Alert:
@@ -123,7 +142,8 @@ def incident_alert(incident: Incident, config: AlertmanagerConfig) -> Alert:
     if config.causeflow_portal_url:
         portal = f"{config.causeflow_portal_url}/{quote(incident.id, safe='')}"
         annotations["portal_url"] = portal
-    return Alert(_labels(labels), _labels(annotations), parse_time(incident.created_at), portal)
+    starts = parse_time(incident.created_at)
+    return Alert(_labels(labels), _labels(annotations), starts, portal, CAUSEFLOW_UNIT)
 
 
 def _causely(view: CauselyView, config: AlertmanagerConfig) -> Iterator[tuple[Rank, Alert]]:
@@ -161,4 +181,4 @@ def build_alerts(view: View, config: AlertmanagerConfig) -> AlertBatch:
     ordered = sorted(candidates.values(), key=lambda item: item[0])
     kept = ordered[: config.max_alerts]
     dropped += len(ordered) - len(kept)
-    return AlertBatch({alert.labels: alert for _, alert in kept}, dropped)
+    return AlertBatch({alert.labels: alert for _, alert in kept}, dropped, fresh_units(view))

@@ -22,8 +22,9 @@ MIN_RESOLVED_KEPT = 1024
 class Notifier:
     """Turns views into alerts and hands what is due to every Alertmanager.
 
-    `consume` runs on the collector's thread and never blocks on the network; a ticker
-    thread re-sends between cycles when the resend interval is shorter than the interval.
+    `consume` runs on the collector's thread and never blocks on the network. Every send
+    follows a collection (state.py says why): a resend interval shorter than the collection
+    interval resends once per cycle.
     """
 
     def __init__(
@@ -35,9 +36,11 @@ class Notifier:
     ) -> None:
         self._config = config
         self._clock = clock
-        valid_for = 4 * max(config.resend_interval, collection_interval)
         self._state = AlertState(
-            config.resend_interval, valid_for, max(MIN_RESOLVED_KEPT, 4 * config.max_alerts)
+            config.resend_interval,
+            keep_firing_for(config, collection_interval),
+            max(MIN_RESOLVED_KEPT, 4 * config.max_alerts),
+            slack=min(config.resend_interval, collection_interval) / 2,
         )
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -46,13 +49,10 @@ class Notifier:
         self._targets = [
             AlertmanagerTarget(url, config, http, self._stats, self._stop) for url in config.urls
         ]
-        self._tick = max(0.2, min(5.0, config.resend_interval / 10))
-        self._ticker = threading.Thread(target=self._run, name="alertmanager-ticker", daemon=True)
 
     def start(self) -> None:
         for target in self._targets:
             target.start()
-        self._ticker.start()
         log.info(
             "event=bridge_started alertmanagers=%s resend_interval=%.0fs",
             ",".join(t.label for t in self._targets),
@@ -70,29 +70,29 @@ class Notifier:
     def consume(self, view: View) -> None:
         batch = build_alerts(view, self._config)
         with self._lock:
-            self._state.update(batch.alerts, self._clock())
+            now = self._clock()
+            self._state.update(batch.alerts, now, batch.fresh)
+            due = self._state.due(now)
             self._dropped += batch.dropped
         if batch.dropped:
             log.warning(
                 "event=alerts_dropped dropped=%d cap=%d", batch.dropped, self._config.max_alerts
             )
-        self.flush()
-
-    def flush(self) -> None:
-        with self._lock:
-            due = self._state.due(self._clock())
         if due:
             for target in self._targets:
                 target.enqueue(due)
 
     def stats(self) -> BridgeStats:
         with self._lock:
-            firing, dropped = self._state.firing, self._dropped
-        return self._stats.snapshot(firing, dropped)
+            firing, held, dropped = self._state.firing, self._state.held, self._dropped
+        return self._stats.snapshot(firing, held, dropped)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._tick):
-            try:
-                self.flush()
-            except Exception as exc:  # the ticker must outlive a bug
-                log.error("event=bridge_tick_failed error=%r", exc)
+
+def keep_firing_for(config: AlertmanagerConfig, collection_interval: float) -> float:
+    """How far ahead a firing alert's endsAt is set: how long it outlives the last fresh data.
+
+    By default Prometheus' own 4 x max(resend, interval): three lost collections or sends
+    in a row do not resolve a root cause, and alerts of exporters that all died expire within
+    minutes. alertmanager.keep_firing_for trades one against the other.
+    """
+    return config.keep_firing_for or 4 * max(config.resend_interval, collection_interval)

@@ -51,10 +51,10 @@ class SendStats:
             else:
                 self.failed[label] = self.failed.get(label, 0) + 1
 
-    def snapshot(self, firing: int, dropped: int) -> BridgeStats:
+    def snapshot(self, firing: int, held: int, dropped: int) -> BridgeStats:
         with self._lock:
             return BridgeStats(
-                dict(self.sent), dict(self.failed), dict(self.last_success), firing, dropped
+                dict(self.sent), dict(self.failed), dict(self.last_success), firing, dropped, held
             )
 
 

@@ -1,15 +1,21 @@
 """Prometheus' notifier timing for the bridge's alerts, kept apart from HTTP so it is testable.
 
 - A firing alert is sent when it starts and again every resend interval, with endsAt set
-  `valid_for` ahead (4 x max(resend interval, collection interval)): if the exporter dies,
-  Alertmanager lets its alerts expire on their own.
+  `valid_for` ahead (alertmanager.keep_firing_for, by default 4 x max(resend interval,
+  collection interval)): if the exporter dies, Alertmanager lets its alerts expire on their own.
 - An alert that leaves the desired set is sent at once as resolved (endsAt = when it left)
   and re-sent with every resend for RESOLVED_RETENTION, unless the same labels fire again.
+
+Stale data may keep an alert alive, never bring it back. Alertmanager keeps the copy it
+received last, so a firing copy from a replica that is behind re-opens what a fresher replica
+resolved. Hence only an alert whose unit (scope) was collected fresh in the latest cycle is
+sent at all: a stale one is held, and stays alive in Alertmanager until the endsAt of its last
+fresh send; so is a resolved one (a replica that cannot see a re-fire must not resolve it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +30,25 @@ class _Tracked:
     starts_at: float
     resolved_at: float | None = None
     last_sent: float | None = None
+    fresh: bool = True  # its unit was collected fresh in the latest update
+    pending: bool = True  # fresh data not yet looked at by `due`
 
 
 class AlertState:
-    """Not thread-safe: the notifier calls it under its own lock."""
+    """Not thread-safe: the notifier calls it under its own lock.
 
-    def __init__(self, resend_interval: float, valid_for: float, max_resolved: int) -> None:
+    `update` then `due`, once per collection cycle: resends happen when fresh data arrives,
+    never from a timer between collections. `slack` lets a resend go out up to that much
+    early, so collections that finish a little sooner than the last one do not skip a resend.
+    """
+
+    def __init__(
+        self, resend_interval: float, valid_for: float, max_resolved: int, slack: float = 0.0
+    ) -> None:
         self._resend = resend_interval
         self._valid_for = valid_for
         self._max_resolved = max_resolved
+        self._slack = slack
         self._alerts: dict[Labels, _Tracked] = {}
 
     @property
@@ -40,23 +56,44 @@ class AlertState:
         return sum(1 for t in self._alerts.values() if t.resolved_at is None)
 
     @property
+    def held(self) -> int:
+        """Firing alerts whose data is stale: not re-sent until it is fresh again."""
+        return sum(1 for t in self._alerts.values() if t.resolved_at is None and not t.fresh)
+
+    @property
     def resolved(self) -> int:
         return len(self._alerts) - self.firing
 
-    def update(self, desired: Mapping[Labels, Alert], now: float) -> None:
-        """Take one cycle's alerts: new ones start, missing ones resolve."""
+    def update(
+        self, desired: Mapping[Labels, Alert], now: float, fresh: Collection[str] | None = None
+    ) -> None:
+        """Take one cycle's alerts: new ones start, missing ones resolve.
+
+        `fresh` names the units collected fresh this cycle (None: all of them). An alert of
+        a stale unit never starts and is never sent; one already firing is held as it is.
+        """
         for key, alert in desired.items():
+            is_fresh = fresh is None or alert.unit in fresh
             tracked = self._alerts.get(key)
             if tracked is None or tracked.resolved_at is not None:
-                starts = alert.starts_at if alert.starts_at is not None else now
-                self._alerts[key] = _Tracked(alert, starts)
-            else:
+                if is_fresh:
+                    starts = alert.starts_at if alert.starts_at is not None else now
+                    self._alerts[key] = _Tracked(alert, starts)
+                continue
+            tracked.fresh = tracked.pending = is_fresh
+            if is_fresh:
                 tracked.alert = alert  # annotations may change; the identity does not
                 if alert.starts_at is not None:
                     tracked.starts_at = alert.starts_at
         for key, tracked in self._alerts.items():
-            if tracked.resolved_at is None and key not in desired:
+            if key in desired:
+                continue
+            if tracked.resolved_at is None:
                 tracked.resolved_at = now
+                tracked.fresh = tracked.pending = True
+            else:
+                is_fresh = fresh is None or tracked.alert.unit in fresh
+                tracked.fresh = tracked.pending = is_fresh
         self._forget(now)
 
     def _forget(self, now: float) -> None:
@@ -69,21 +106,29 @@ class AlertState:
                 del self._alerts[key]
 
     def due(self, now: float) -> list[dict[str, Any]]:
-        """The alerts to send now, as Alertmanager API objects; marks them sent."""
+        """The alerts to send now, as Alertmanager API objects; marks them sent.
+
+        Called right after `update`; a second call before the next update sends nothing,
+        so nothing goes out on data older than the cycle that just ended.
+        """
         out = []
         for tracked in self._alerts.values():
-            if not self._needs_sending(tracked, now):
-                continue
-            tracked.last_sent = now
-            out.append(self._payload(tracked, now))
+            if self._needs_sending(tracked, now):
+                tracked.last_sent = now
+                out.append(self._payload(tracked, now))
+            tracked.pending = False
         return out
 
     def _needs_sending(self, tracked: _Tracked, now: float) -> bool:
+        if tracked.resolved_at is not None and (
+            tracked.last_sent is None or tracked.resolved_at > tracked.last_sent
+        ):
+            return True  # the clear itself: always, at once
+        if not tracked.pending:
+            return False
         if tracked.last_sent is None:
             return True
-        if tracked.resolved_at is not None and tracked.resolved_at > tracked.last_sent:
-            return True
-        return tracked.last_sent + self._resend <= now
+        return tracked.last_sent + self._resend <= now + self._slack
 
     def _payload(self, tracked: _Tracked, now: float) -> dict[str, Any]:
         alert = tracked.alert

@@ -55,6 +55,7 @@ class AlertmanagerConfig:
     tls_insecure_skip_verify: bool = False
     timeout: float = 10.0
     resend_interval: float = 60.0
+    keep_firing_for: float = 0.0  # 0: 4 x max(resend_interval, collection.interval)
     causely_severities: tuple[str, ...] = ("Critical", "High")
     severity_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
     causeflow_severities: tuple[str, ...] = ("critical", "high")
@@ -176,6 +177,7 @@ def parse_alertmanager(
         tls_insecure_skip_verify=s.boolean("tls_insecure_skip_verify", False),
         timeout=s.duration("timeout", 10.0),
         resend_interval=s.duration("resend_interval", 60.0),
+        keep_firing_for=s.duration("keep_firing_for", 0.0),
         causely_severities=_strings(
             s, "causely_severities", ("Critical", "High"), CAUSELY_SEVERITIES
         ),
@@ -202,6 +204,8 @@ def parse_alertmanager(
         raise ConfigError("alertmanager.timeout: must be greater than 0")
     if config.resend_interval < 1:
         raise ConfigError("alertmanager.resend_interval: must be at least 1s")
+    if config.keep_firing_for < 0:
+        raise ConfigError("alertmanager.keep_firing_for: must not be negative")
     return config
 
 

@@ -54,6 +54,7 @@ def build_config(
         collection=collection or CollectionConfig(),
         alertmanager=alertmanager,
     )
+    errors.lines.extend(_keep_firing_errors(config))
     if require_credentials:
         errors.lines.extend(missing_credentials(config))
     errors.raise_any()
@@ -67,3 +68,17 @@ def load_config(
     environment = os.environ if env is None else env
     raw: object = load_yaml_file(path, "config.file") if path else {}
     return build_config(raw, environment, require_credentials=require_credentials)
+
+
+def _keep_firing_errors(config: Config) -> list[str]:
+    """keep_firing_for must outlast the gap between two sends, or alerts flap between them."""
+    am = config.alertmanager
+    if am is None or am.keep_firing_for == 0:
+        return []
+    floor = 2 * max(am.resend_interval, config.collection.interval)
+    if am.keep_firing_for >= floor:
+        return []
+    return [
+        f"alertmanager.keep_firing_for: must be at least 2 x max(resend_interval, "
+        f"collection.interval) = {floor:g}s, got {am.keep_firing_for:g}s"
+    ]

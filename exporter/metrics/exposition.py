@@ -248,6 +248,12 @@ def _bridge_families(stats: BridgeStats) -> Iterator[Metric]:
         "Alerts the bridge currently sends as firing.",
         value=stats.firing,
     )
+    yield GaugeMetricFamily(
+        "causely_exporter_alertmanager_alerts_held",
+        "Firing alerts not re-sent because their scope's latest collection failed: they stay "
+        "in Alertmanager until the endsAt of their last fresh send (alertmanager.keep_firing_for).",
+        value=stats.held,
+    )
     yield CounterMetricFamily(
         "causely_exporter_alertmanager_alerts_dropped",
         "Alerts left out by alertmanager.max_alerts, counted once per collection cycle.",

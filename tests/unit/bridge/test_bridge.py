@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from exporter.bridge.alerts import Alert, build_alerts
-from exporter.bridge.notifier import Notifier
+from exporter.bridge.notifier import Notifier, keep_firing_for
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
 from exporter.bridge.state import RESOLVED_RETENTION, AlertState
 from exporter.client.stats import ApiStats
 from exporter.config.alertmanager import AlertmanagerConfig
+from exporter.config.file import ConfigError
 from exporter.config.loader import build_config
 from exporter.config.model import HttpConfig
 from exporter.simulator.data import cluster_of
@@ -176,46 +177,119 @@ def test_incident_status_is_an_annotation_so_the_alert_survives_triage() -> None
 # --- notifier timing --------------------------------------------------------------------
 
 
-def one_alert(key: str = "a") -> dict[Any, Alert]:
-    alert = Alert((("alertname", "X"), ("k", key)), (("summary", "s"),), 50.0)
+def one_alert(key: str = "a", unit: str = "causely:s") -> dict[Any, Alert]:
+    alert = Alert((("alertname", "X"), ("k", key)), (("summary", "s"),), 50.0, unit=unit)
     return {alert.labels: alert}
+
+
+FRESH = frozenset({"causely:s"})
+STALE: frozenset[str] = frozenset()
 
 
 def test_firing_alert_is_resent_every_interval_with_ends_at_ahead() -> None:
     state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
-    state.update(one_alert(), now=100)
+    state.update(one_alert(), now=100, fresh=FRESH)
     (sent,) = state.due(100)
     assert sent["startsAt"] == "1970-01-01T00:00:50.000Z"
     assert sent["endsAt"] == "1970-01-01T00:05:40.000Z"  # 100 + 240
-    state.update(one_alert(), now=130)
+    state.update(one_alert(), now=130, fresh=FRESH)
     assert state.due(130) == []
-    assert state.due(159.9) == []
+    state.update(one_alert(), now=160, fresh=FRESH)
     (again,) = state.due(160)
     assert again["endsAt"] == "1970-01-01T00:06:40.000Z"
     assert again["startsAt"] == sent["startsAt"]
 
 
+def test_nothing_is_resent_between_collections() -> None:
+    # A resend from a timer would carry data older than the last cycle: the replica that is
+    # behind would re-open what the other one resolved meanwhile.
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
+    state.update(one_alert(), now=100, fresh=FRESH)
+    state.due(100)
+    assert state.due(200) == []
+    state.update(one_alert(), now=200, fresh=FRESH)
+    assert len(state.due(200)) == 1
+    assert state.due(200) == []
+
+
+def test_a_resend_may_go_out_up_to_the_slack_early() -> None:
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10, slack=5)
+    state.update(one_alert(), now=100, fresh=FRESH)
+    state.due(100)
+    state.update(one_alert(), now=154, fresh=FRESH)
+    assert state.due(154) == []  # 6 s early: wait for the next cycle
+    state.update(one_alert(), now=155, fresh=FRESH)
+    assert len(state.due(155)) == 1
+
+
+def test_stale_data_holds_a_firing_alert_and_never_sends_it() -> None:
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
+    state.update(one_alert(), now=100, fresh=FRESH)
+    assert len(state.due(100)) == 1
+    for now in (160, 220, 280):  # the scope's collection fails: last good data, held
+        state.update(one_alert(), now=now, fresh=STALE)
+        assert state.due(now) == []
+        assert state.firing == 1 and state.held == 1
+    state.update(one_alert(), now=300, fresh=FRESH)  # fresh again, still active
+    (again,) = state.due(300)
+    assert again["endsAt"] == "1970-01-01T00:09:00.000Z"  # 300 + 240
+    assert state.held == 0
+
+
+def test_stale_data_never_starts_an_alert() -> None:
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
+    state.update(one_alert(), now=100, fresh=STALE)
+    assert state.due(100) == [] and state.firing == 0
+    state.update(one_alert(), now=160, fresh=FRESH)
+    assert len(state.due(160)) == 1
+
+
+def test_a_stale_scope_does_not_resend_its_resolved_alerts() -> None:
+    # Unable to see the same labels fire again, a stale replica must not resolve them.
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
+    state.update(one_alert(), now=100, fresh=FRESH)
+    state.due(100)
+    state.update({}, now=110, fresh=FRESH)
+    (resolved,) = state.due(110)
+    state.update({}, now=170, fresh=STALE)
+    assert state.due(170) == []
+    state.update({}, now=230, fresh=FRESH)
+    assert [a["endsAt"] for a in state.due(230)] == [resolved["endsAt"]]
+
+
+def test_an_alert_of_another_unit_is_not_held_by_a_stale_scope() -> None:
+    state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
+    both = {**one_alert("a", "causely:s"), **one_alert("b", "causely:t")}
+    state.update(both, now=100, fresh=frozenset({"causely:s", "causely:t"}))
+    assert len(state.due(100)) == 2
+    state.update(both, now=160, fresh=frozenset({"causely:t"}))
+    (sent,) = state.due(160)
+    assert sent["labels"]["k"] == "b" and state.held == 1
+
+
 def test_cleared_alert_is_resolved_at_once_then_resent_for_15_minutes() -> None:
     state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
-    state.update(one_alert(), now=100)
+    state.update(one_alert(), now=100, fresh=FRESH)
     state.due(100)
-    state.update({}, now=110)
+    state.update({}, now=110, fresh=FRESH)
     (resolved,) = state.due(110)
     assert resolved["endsAt"] == "1970-01-01T00:01:50.000Z"  # when it cleared
     assert state.firing == 0 and state.resolved == 1
+    state.update({}, now=111, fresh=FRESH)
     assert state.due(111) == []
+    state.update({}, now=170, fresh=FRESH)
     assert [a["endsAt"] for a in state.due(170)] == [resolved["endsAt"]]
-    state.update({}, now=110 + RESOLVED_RETENTION + 1)
+    state.update({}, now=110 + RESOLVED_RETENTION + 1, fresh=FRESH)
     assert state.resolved == 0 and state.due(2000) == []
 
 
 def test_an_alert_that_fires_again_replaces_its_resolved_self() -> None:
     state = AlertState(resend_interval=60, valid_for=240, max_resolved=10)
-    state.update(one_alert(), now=100)
+    state.update(one_alert(), now=100, fresh=FRESH)
     state.due(100)
-    state.update({}, now=110)
+    state.update({}, now=110, fresh=FRESH)
     state.due(110)
-    state.update(one_alert(), now=120)
+    state.update(one_alert(), now=120, fresh=FRESH)
     (fired,) = state.due(120)
     assert fired["endsAt"] == "1970-01-01T00:06:00.000Z"  # 120 + 240: firing again
     assert state.firing == 1 and state.resolved == 0
@@ -390,3 +464,64 @@ def test_bridge_pages_past_the_series_cap_and_resolves_on_clear(sim: Simulator) 
             assert sent_ok[(("alertmanager", label),)] >= 2
         finally:
             notifier.stop()
+
+
+def test_a_failing_scope_resends_nothing_and_shows_its_alerts_held(sim: Simulator) -> None:
+    with Receiver() as am:
+        config = sim_config(
+            sim,
+            causely={"scopes": "discover"},
+            alertmanager={"urls": [am.url], "resend_interval": "1s"},
+        )
+        run = InProcess(config)
+        assert config.alertmanager is not None
+        notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
+        run.collector.view_hooks.append(notifier.consume)
+        run.collector.extra_stats = notifier.stats
+        notifier.start()
+        try:
+            run.cycle()
+            wait_for("the first send", lambda: am.received())
+            firing = notifier.stats().firing
+            assert firing > 0
+            sim.inject("status", status=503, count=None, operation="defectConnection")
+            before = len(am.received())
+            for _ in range(3):  # each past the resend interval: a fresh replica would resend
+                time.sleep(1.1)
+                metrics = run.cycle()
+            assert set(metrics["causely_scope_up"].values()) == {0}
+            assert metrics["causely_exporter_alertmanager_alerts_held"][()] == firing
+            time.sleep(0.3)
+            assert len(am.received()) == before, "stale data was sent"
+
+            sim.clear_faults()
+            time.sleep(1.1)
+            metrics = run.cycle()
+            wait_for("the resend once fresh", lambda: len(am.received()) > before)
+            again = {a["labels"]["defect_id"] for r in am.received()[before:] for a in r.body}
+            assert len(again) == firing
+            assert metrics["causely_exporter_alertmanager_alerts_held"][()] == 0
+        finally:
+            notifier.stop()
+
+
+def test_fresh_units_are_the_scopes_collected_this_cycle() -> None:
+    view = causely_view({"s": (defect("d-1"),), "t": (defect("d-2"),)})
+    assert view.causely is not None
+    stale_t = replace(view.causely, scope_up={"s": True, "t": False})
+    batch = build_alerts(replace(view, causely=stale_t), am_config())
+    assert batch.fresh == frozenset({"causely:s"})
+    assert {dict(a.labels)["defect_id"]: a.unit for a in batch.alerts.values()} == {
+        "d-1": "causely:s",
+        "d-2": "causely:t",
+    }
+
+
+def test_keep_firing_for_defaults_to_prometheus_horizon_and_is_bounded() -> None:
+    assert keep_firing_for(am_config(resend_interval="1m"), 30) == 240
+    assert keep_firing_for(am_config(resend_interval="1m"), 120) == 480
+    assert keep_firing_for(am_config(resend_interval="1m", keep_firing_for="10m"), 60) == 600
+    with pytest.raises(ConfigError, match="keep_firing_for: must be at least 2 x"):
+        am_config(resend_interval="1m", keep_firing_for="90s")
+    with pytest.raises(ConfigError, match="keep_firing_for"):
+        am_config(keep_firing_for="-1s")
