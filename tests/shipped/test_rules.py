@@ -482,6 +482,8 @@ def test_alertmanager_grouping_and_inhibition() -> None:
     names = set(alerts())
     inhibited: dict[str, set[str]] = {}
     for rule in doc["inhibit_rules"]:
+        if rule["source_matchers"] == ['alertname="CauselySymptomExplained"']:
+            continue  # the bridge's inhibitor: checked by test_the_inhibit_rule_check_can_fail
         sources = _alertnames(rule["source_matchers"])
         targets = _alertnames(rule["target_matchers"])
         assert sources and targets
@@ -498,3 +500,65 @@ def _alertnames(matchers: list[str]) -> set[str]:
         if m:
             out.update(m.group(2).split("|") if m.group(1) == "=~" else [m.group(2)])
     return out
+
+
+@pytest.mark.parametrize("name", ["CauselyExporterDown", "CauselyExporterAbsent"])
+@pytest.mark.parametrize("namespace", ["", "shop"])
+def test_exporter_down_pages_whatever_a_team_route_claims(
+    amtool: str, name: str, namespace: str
+) -> None:
+    assert alerts()[name]["labels"]["severity"] == "critical"
+    labels = [f"alertname={name}", "severity=critical", "job=causely-exporter"]
+    if namespace:
+        labels.append(f"namespace={namespace}")  # e.g. the exporter runs in a team's namespace
+    result = route_test(amtool, "pager", *labels)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def matches(matcher: str, labels: dict[str, str]) -> bool:
+    """One Alertmanager matcher (=, !=, =~, !~; a missing label is "") against labels."""
+    found = re.match(r'^\s*(\w+)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$', matcher)
+    assert found, matcher
+    name, op, value = found.groups()
+    have = labels.get(name, "")
+    if op == "=":
+        return have == value
+    if op == "!=":
+        return have != value
+    full = re.fullmatch(value, have) is not None
+    return full if op == "=~" else not full
+
+
+def muting_rules(target: dict[str, str]) -> list[dict[str, Any]]:
+    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    return [
+        rule
+        for rule in config.get("inhibit_rules", [])
+        if all(matches(m, target) for m in rule.get("target_matchers", []))
+    ]
+
+
+@pytest.mark.parametrize("name", ["CauselyExporterDown", "CauselyExporterAbsent"])
+def test_no_inhibit_rule_can_mute_the_exporter_being_down(name: str) -> None:
+    labels = {"alertname": name, "severity": "critical", "job": "causely-exporter"}
+    labels |= {"namespace": "shop", "service": "causely-exporter", "cluster": "eu-1"}
+    assert muting_rules(labels) == []
+
+
+def test_the_inhibit_rule_check_can_fail() -> None:
+    # A team alert on an explained service is a target of the inhibitor's rule.
+    team = {"alertname": "HighErrorRate", "namespace": "shop", "service": "checkout"}
+    assert [r["source_matchers"] for r in muting_rules(team)] == [
+        ['alertname="CauselySymptomExplained"']
+    ]
+    # Without a service label it is not: both sides missing would count as equal.
+    assert muting_rules({"alertname": "HighErrorRate", "namespace": "shop"}) == []
+    # Root causes and Causely's own alerts are never muted.
+    assert muting_rules({**team, "alertname": "CauselyRootCause"}) == []
+    assert muting_rules({**team, "source": "causely"}) == []
+
+
+def test_example_rule_unless_explained(promtool: str) -> None:
+    # deploy/prometheus/examples: a team's alert muted by causely_explained_services.
+    result = run(promtool, "test", "rules", str(REPO / "tests/rules/examples/explained_test.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
