@@ -12,6 +12,7 @@ from exporter.client.stats import StatsSnapshot
 from exporter.resolve_times import HistogramValue
 from exporter.sources.causeflow import Incident
 from exporter.sources.causely.defects import Defect
+from exporter.sources.causely.explained import Service
 from exporter.sources.causely.slos import Slo
 
 
@@ -30,6 +31,11 @@ class CauselyView:
     # its cap left out.
     alertable: Mapping[str, tuple[Defect, ...]] = field(default_factory=dict)
     alert_dropped: Mapping[str, int] = field(default_factory=dict)
+    # Per scope, when explanations are read: (cluster, namespace, service) -> paging root
+    # causes explaining it; whether the server answered them; services left out by the cap.
+    explained: Mapping[str, Mapping[Service, int]] = field(default_factory=dict)
+    explained_up: Mapping[str, bool] = field(default_factory=dict)
+    explained_dropped: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ def alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
     bridge = config.alertmanager
     if bridge is None:
         return AlertSelection(), AlertSelection()
-    causely = AlertSelection(bridge.causely_severities, (), bridge.max_alerts)
+    causely = AlertSelection(
+        bridge.causely_severities, (), bridge.max_alerts, bridge.inhibitors.enabled
+    )
     causeflow = AlertSelection(
         bridge.causeflow_severities, bridge.causeflow_statuses, bridge.max_alerts
     )

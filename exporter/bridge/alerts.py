@@ -66,7 +66,7 @@ def _bounded(value: str) -> str:
     return value[:MAX_LABEL_VALUE]
 
 
-def _labels(pairs: Mapping[str, str]) -> Labels:
+def bounded_labels(pairs: Mapping[str, str]) -> Labels:
     # An empty value is no label at all, as in Prometheus.
     return tuple(sorted((k, _bounded(v)) for k, v in pairs.items() if v))
 
@@ -114,7 +114,11 @@ def defect_alert(
     if defect.service_count is not None:
         annotations["impacted_services"] = str(defect.service_count)
     return Alert(
-        _labels(labels), _labels(annotations), defect.start_time, portal, scope_unit(scope)
+        bounded_labels(labels),
+        bounded_labels(annotations),
+        defect.start_time,
+        portal,
+        scope_unit(scope),
     )
 
 
@@ -143,7 +147,9 @@ def incident_alert(incident: Incident, config: AlertmanagerConfig) -> Alert:
         portal = f"{config.causeflow_portal_url}/{quote(incident.id, safe='')}"
         annotations["portal_url"] = portal
     starts = parse_time(incident.created_at)
-    return Alert(_labels(labels), _labels(annotations), starts, portal, CAUSEFLOW_UNIT)
+    return Alert(
+        bounded_labels(labels), bounded_labels(annotations), starts, portal, CAUSEFLOW_UNIT
+    )
 
 
 def _causely(view: CauselyView, config: AlertmanagerConfig) -> Iterator[tuple[Rank, Alert]]:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from exporter.bridge.alerts import build_alerts
+from exporter.bridge.inhibitors import inhibitor_batch
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
 from exporter.bridge.state import AlertState
 from exporter.config.alertmanager import AlertmanagerConfig
@@ -69,14 +70,21 @@ class Notifier:
 
     def consume(self, view: View) -> None:
         batch = build_alerts(view, self._config)
+        inhibitors = inhibitor_batch(view, self._config)
         with self._lock:
             now = self._clock()
-            self._state.update(batch.alerts, now, batch.fresh)
+            self._state.update({**batch.alerts, **inhibitors.alerts}, now, batch.fresh)
             due = self._state.due(now)
-            self._dropped += batch.dropped
+            self._dropped += batch.dropped + inhibitors.dropped
         if batch.dropped:
             log.warning(
                 "event=alerts_dropped dropped=%d cap=%d", batch.dropped, self._config.max_alerts
+            )
+        if inhibitors.dropped:
+            log.warning(
+                "event=inhibitors_dropped dropped=%d cap=%d",
+                inhibitors.dropped,
+                self._config.inhibitors.max_alerts,
             )
         if due:
             for target in self._targets:

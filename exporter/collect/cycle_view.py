@@ -17,6 +17,7 @@ from exporter.resolve_times import ResolveTracker
 from exporter.sources import causeflow as causeflow_source
 from exporter.sources.causeflow import IncidentResult, incident_bucket
 from exporter.sources.causely.defects import Defect, ScopeResult, fold_bucket
+from exporter.sources.causely.explained import Service
 from exporter.sources.causely.health import HealthResult
 from exporter.sources.causely.parts import HEALTH, split_unit
 from exporter.sources.causely.slos import Slo, SloResult
@@ -53,9 +54,16 @@ class CycleViews:
         folded: dict[str, int] = {}
         alertable: dict[str, tuple[Defect, ...]] = {}
         alert_dropped: dict[str, int] = {}
+        explained: dict[str, Mapping[Service, int]] = {}
+        explained_up: dict[str, bool] = {}
+        explained_dropped: dict[str, int] = {}
         for result in results:
             alertable[result.scope] = result.alertable
             alert_dropped[result.scope] = result.alert_dropped
+            if result.explained is not None:
+                explained[result.scope] = result.explained
+                explained_up[result.scope] = result.explained_up
+                explained_dropped[result.scope] = result.explained_dropped
             for (severity, entity_type, name), count in result.counts.items():
                 active[(result.scope, severity, entity_type, name)] = count
             defects[result.scope] = result.defects
@@ -72,6 +80,9 @@ class CycleViews:
             entity_labels=tuple(label for _, label in config.causely.entity_labels),
             alertable=alertable,
             alert_dropped=alert_dropped,
+            explained=explained,
+            explained_up=explained_up,
+            explained_dropped=explained_dropped,
         )
 
     def causeflow(self, state: SourceState, now: float) -> CauseFlowView:

@@ -27,6 +27,7 @@ from exporter.config.labels import (
 from exporter.config.secrets import Secret, read_secret_file
 
 DEFAULT_PORTAL_URL = "https://portal.causely.app"
+INHIBITOR_TAKEN = frozenset({"alertname", "severity", "scope", "root_causes"})
 DEFAULT_RUNBOOK_URL = (
     "https://github.com/causely-exporter/causely-exporter/blob/main/docs/runbooks.md"
 )
@@ -43,6 +44,21 @@ DEFAULT_CAUSEFLOW_SEVERITY_MAP = {
     "medium": "info",
     "low": "info",
 }
+
+
+INHIBITOR_ROLES = ("cluster", "namespace", "service")
+
+
+@dataclass(frozen=True)
+class InhibitorConfig:
+    """`alertmanager.inhibitors`: one alert per service a paging root cause explains, whose only
+    job is to mute the team's own alerts on that service through an inhibit rule."""
+
+    enabled: bool = False
+    # role (cluster, namespace, service) -> the label name the team's alerts use for it;
+    # "" leaves that label out (e.g. alerts without a cluster label).
+    labels: Mapping[str, str] = field(default_factory=lambda: {r: r for r in INHIBITOR_ROLES})
+    max_alerts: int = 1000
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,39 @@ class AlertmanagerConfig:
     portal_url: str = DEFAULT_PORTAL_URL
     causeflow_portal_url: str | None = None
     runbook_url: str = DEFAULT_RUNBOOK_URL
+    inhibitors: InhibitorConfig = field(default_factory=InhibitorConfig)
+
+
+def _inhibitors(s: Section) -> InhibitorConfig:
+    sub = Section(s.get("inhibitors"), s.name("inhibitors"))
+    raw = sub.get("labels")
+    labels = {role: role for role in INHIBITOR_ROLES}
+    if raw is not None:
+        if not isinstance(raw, Mapping):
+            raise ConfigError(
+                f"{sub.name('labels')}: expected a mapping of cluster, namespace, "
+                "service to label names"
+            )
+        used: set[str] = set()
+        for role, name in raw.items():
+            where = f"{sub.name('labels')}.{role}" if isinstance(role, str) else sub.name("labels")
+            if role not in INHIBITOR_ROLES:
+                raise ConfigError(f"{where}: expected one of {', '.join(INHIBITOR_ROLES)}")
+            if name == "" and role == "cluster":
+                labels[role] = ""  # the team's alerts carry no cluster label
+                continue
+            label = check_label_name(name, where, INHIBITOR_TAKEN | used)
+            used.add(label)
+            labels[role] = label
+        if len({v for v in labels.values() if v}) != len([v for v in labels.values() if v]):
+            raise ConfigError(f"{sub.name('labels')}: two roles share one label name")
+    config = InhibitorConfig(
+        enabled=sub.boolean("enabled", False),
+        labels=labels,
+        max_alerts=sub.integer("max_alerts", 1000, minimum=1, maximum=100_000),
+    )
+    sub.finish()
+    return config
 
 
 def _map(
@@ -196,6 +245,7 @@ def parse_alertmanager(
         portal_url=_base_url(s, "portal_url", DEFAULT_PORTAL_URL) or DEFAULT_PORTAL_URL,
         causeflow_portal_url=_base_url(s, "causeflow_portal_url", None),
         runbook_url=_base_url(s, "runbook_url", DEFAULT_RUNBOOK_URL) or DEFAULT_RUNBOOK_URL,
+        inhibitors=s.nested(_inhibitors, InhibitorConfig()),
     )
     s.finish()
     if config.ca_file is not None and config.tls_insecure_skip_verify:

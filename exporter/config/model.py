@@ -31,6 +31,10 @@ class CauselyParts:
     slos: bool = True
     max_slo_series: int = 500
     time_to_resolve: bool = True
+    # The services each paging root cause explains (impacts, active symptoms): a series per
+    # service, for rules that mute the symptoms; off by default (more bytes per page).
+    explained_services: bool = False
+    max_explained_series: int = 1000
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def parse_causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
 def _causely_parts(s: Section) -> CauselyParts:
     health = Section(s.get("entity_health"), s.name("entity_health"))
     slos = Section(s.get("slos"), s.name("slos"))
+    explained = Section(s.get("explained_services"), s.name("explained_services"))
     entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
     if entity_types is not None and not entity_types:
         raise ConfigError("causely.entity_health.entity_types: expected at least one type")
@@ -92,9 +93,12 @@ def _causely_parts(s: Section) -> CauselyParts:
         slos=slos.boolean("enabled", True),
         max_slo_series=slos.integer("max_series", 500, minimum=0),
         time_to_resolve=s.boolean("time_to_resolve", True),
+        explained_services=explained.boolean("enabled", False),
+        max_explained_series=explained.integer("max_series", 1000, minimum=0, maximum=100_000),
     )
     health.finish()
     slos.finish()
+    explained.finish()
     for name in parts.health_entity_types:
         if len(name) > 100:
             raise ConfigError("causely.entity_health.entity_types: a type name is too long")

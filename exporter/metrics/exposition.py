@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from exporter.metrics.explained import explained_families
 from exporter.metrics.families import CACHED, per_scope
 from exporter.metrics.health import parts_families, resolve_families
 from exporter.sources.values import clean
@@ -268,6 +269,7 @@ class _ViewCollector:
     def collect(self) -> Iterator[Metric]:
         if self._view.causely is not None:
             yield from _causely_families(self._view.causely)
+            yield from explained_families(self._view.causely)
         if self._view.causeflow is not None:
             yield from _causeflow_families(self._view.causeflow)
         if self._view.parts is not None:

@@ -66,6 +66,7 @@ class AlertSelection:
     severities: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     limit: int = 0
+    explain: bool = False  # read what each root cause explains (alertmanager.inhibitors)
 
 
 class Best(Generic[T]):

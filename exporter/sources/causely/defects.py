@@ -12,23 +12,26 @@ from typing import Any
 
 from exporter.cardinality import OTHER
 from exporter.resolve_times import ActiveSet
+from exporter.sources.causely.explained import EXPLAIN_FIELDS, Service
 from exporter.sources.values import MAX_LABEL_CHARS, clean, is_clean_id, parse_time
 
 SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
 # Larger than any real count, small enough to stay exact as a float in the exposition.
 MAX_COUNT = 2**53
 
-DEFECTS_QUERY = """
+DEFECTS_QUERY_TEMPLATE = """
 query defectConnection($defectFilter: DefectFilter, $groupRecurring: Boolean, $first: Int,
                        $after: String) {
   defectConnection(defectFilter: $defectFilter, groupRecurring: $groupRecurring,
                    first: $first, after: $after) {
     edges { node { id name severity entityType serviceCount fromTime
-                     entity { id name typeName labels { key value } } } }
+                     entity { id name typeName labels { key value } }EXPLAIN } }
     pageInfo { hasNextPage endCursor }
   }
 }
 """.strip()
+DEFECTS_QUERY = DEFECTS_QUERY_TEMPLATE.replace("EXPLAIN", "")
+DEFECTS_EXPLAINED_QUERY = DEFECTS_QUERY_TEMPLATE.replace("EXPLAIN", EXPLAIN_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Defect:
     service_count: int | None
     # Values of causely.entity_labels in its order; "" where the entity lacks the key.
     labels: tuple[str, ...] = ()
+    # The services it explains, when they were asked for and it pages (see explained.py).
+    explains: tuple[Service, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,11 @@ class ScopeResult:
     # For the Alertmanager bridge: defects of its severities, capped by its max_alerts only.
     alertable: tuple[Defect, ...] = ()
     alert_dropped: int = 0
+    # Services explained by its paging root causes -> how many explain each, capped;
+    # None when not asked for. explained_up: False when the server rejected the fields.
+    explained: Mapping[Service, int] | None = None
+    explained_up: bool = True
+    explained_dropped: int = 0
 
 
 def defect_order(defect: Defect) -> tuple[object, ...]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -16,6 +19,7 @@ from exporter.logs import quote
 from exporter.resolve_times import ActiveSet
 from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
 from exporter.sources.causely.defects import (
+    DEFECTS_EXPLAINED_QUERY,
     DEFECTS_QUERY,
     SEVERITY_RANK,
     Defect,
@@ -25,12 +29,16 @@ from exporter.sources.causely.defects import (
     parse_defect,
     skip_reason,
 )
+from exporter.sources.causely.explained import ExplainedCount, explained_services, unsupported
 from exporter.sources.causely.graphql import graphql_connection
 from exporter.sources.causely.scopes import ALL_SCOPE, SCOPES_QUERY, Scope, scope_filters
 from exporter.sources.pagination import Page, walk
 from exporter.sources.values import node_key, text
 
 log = logging.getLogger("exporter.sources.causely")
+
+EXPLAIN_RETRY_SECONDS = 3600.0  # a server that rejected impacts/symptoms is asked again hourly
+DEFAULT_EXPLAIN_SEVERITIES = ("Critical", "High")
 
 
 class CauselySource:
@@ -50,6 +58,10 @@ class CauselySource:
         self.skips = skips or SkipCounter()
         self._alerts = alerts or AlertSelection()
         self._label_keys = tuple(key for key, _ in config.entity_labels)
+        self._explain = self._alerts.explain or config.parts.explained_services
+        self._explain_severities = frozenset(self._alerts.severities or DEFAULT_EXPLAIN_SEVERITIES)
+        self._explain_lock = threading.Lock()
+        self._explain_rejected_until = 0.0
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -80,6 +92,7 @@ class CauselySource:
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
         alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
         alert_severities = frozenset(self._alerts.severities)
+        explained = self._explained()
 
         def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
             for defect in defects:
@@ -88,10 +101,14 @@ class CauselySource:
                     active.add(defect.id, defect.start_time, defect.severity)
                 if defect.severity in alert_severities:
                     alertable.add(defect)
+                if defect.explains and explained is not None:
+                    explained.add(defect.explains)
                 yield defect
 
         kept = top_k(
-            counted(self._defects(scope, deadline)), self._config.max_defect_series, defect_order
+            counted(self._defects(scope, deadline, explained)),
+            self._config.max_defect_series,
+            defect_order,
         )
         combinations, folded = counts.finish()
         total = sum(combinations.values())
@@ -106,9 +123,22 @@ class CauselySource:
             alert_dropped=alertable.seen - len(paged),
             active=active,
             folded=folded,
+            explained=dict(explained.counts) if explained is not None else None,
+            explained_up=explained.up if explained is not None else True,
+            explained_dropped=explained.dropped if explained is not None else 0,
         )
 
-    def _defects(self, scope: Scope, deadline: float) -> Iterator[Defect]:
+    def _explained(self) -> ExplainedCount | None:
+        if not self._explain:
+            return None
+        result = ExplainedCount(self._config.parts.max_explained_series, self._explain_severities)
+        with self._explain_lock:
+            result.up = time.time() >= self._explain_rejected_until
+        return result
+
+    def _defects(
+        self, scope: Scope, deadline: float, explained: ExplainedCount | None = None
+    ) -> Iterator[Defect]:
         defect_filter: dict[str, Any] = {
             "state": "ACTIVE",
             "scopesFilter": {"scopes": [dict(f) for f in scope.filters]},
@@ -120,18 +150,18 @@ class CauselySource:
             "groupRecurring": True,
             "first": self._config.page_size,
         }
-        nodes = walk(
-            "defectConnection",
-            partial(self._page, "defectConnection", DEFECTS_QUERY, variables, deadline),
-            key=lambda node: node_key(node.get("id")),
-            on_page=partial(self._count_skipped, "defectConnection"),
-        )
+        explain = explained is not None and explained.up
+        nodes = self._walk_defects(variables, deadline, explain)
+        if explain and explained is not None:
+            nodes = self._or_without_explanations(nodes, variables, deadline, explained)
         skipped: Counter[str] = Counter()
         for node in nodes:
             defect = parse_defect(node, self._label_keys)
             if defect is None:
                 skipped[skip_reason(node)] += 1
                 continue
+            if explain and explained is not None and defect.severity in explained.severities:
+                defect = replace(defect, explains=explained_services(node))
             yield defect
         for reason, count in skipped.items():
             self.skips.add("defectConnection", reason, count)
@@ -142,6 +172,44 @@ class CauselySource:
                 sum(skipped.values()),
                 ",".join(sorted(skipped)),
             )
+
+    def _walk_defects(
+        self, variables: Mapping[str, Any], deadline: float, explain: bool
+    ) -> Iterator[Any]:
+        query = DEFECTS_EXPLAINED_QUERY if explain else DEFECTS_QUERY
+        return walk(
+            "defectConnection",
+            partial(self._page, "defectConnection", query, variables, deadline),
+            key=lambda node: node_key(node.get("id")),
+            on_page=partial(self._count_skipped, "defectConnection"),
+        )
+
+    def _or_without_explanations(
+        self,
+        nodes: Iterator[Any],
+        variables: Mapping[str, Any],
+        deadline: float,
+        explained: ExplainedCount,
+    ) -> Iterator[Any]:
+        """An older schema without impacts/symptoms costs the explanations, not the defects."""
+        try:
+            first = next(nodes, None)
+        except ApiError as exc:
+            if exc.error != "graphql_error" or not unsupported(exc.message):
+                raise
+            explained.up = False
+            with self._explain_lock:
+                self._explain_rejected_until = time.time() + EXPLAIN_RETRY_SECONDS
+            log.warning(
+                "event=explanations_unsupported retry_in=%.0fs msg=%s",
+                EXPLAIN_RETRY_SECONDS,
+                quote(exc.message, 300),
+            )
+            yield from self._walk_defects(variables, deadline, False)
+            return
+        if first is not None:
+            yield first
+            yield from nodes
 
     def _count_skipped(self, operation: str, page: Page) -> None:
         self.skips.add(operation, "not_an_object", page.skipped)
