@@ -7,11 +7,20 @@ from dataclasses import asdict
 from typing import Any
 
 from .data import defect_dict
+from .explanations import explained_by_defect
 from .faults import make_fault
 from .reply import Reply, json_reply
 from .state import SimContext
 
-DEFECT_FIELDS = ("name", "severity", "entity_type", "entity_name", "service_count", "namespace")
+DEFECT_FIELDS = (
+    "name",
+    "severity",
+    "entity_type",
+    "entity_name",
+    "service_count",
+    "namespace",
+    "services",
+)
 INCIDENT_FIELDS = ("title", "severity", "status", "source")
 
 
@@ -74,8 +83,13 @@ def _route(ctx: SimContext, method: str, path: str, payload: dict[str, Any]) -> 
 
 def truth(ctx: SimContext) -> dict[str, Any]:
     world = ctx.world
-    scopes = {
-        name: [defect_dict(d) for d in defects] for name, defects in world.active_by_scope().items()
+    by_scope = world.active_by_scope()
+    scopes = {name: [defect_dict(d) for d in defects] for name, defects in by_scope.items()}
+    # Defect id -> [[cluster, namespace, service], ...]; every active defect is in one scope.
+    explained = {
+        defect_id: [list(service) for service in services]
+        for defects in by_scope.values()
+        for defect_id, services in explained_by_defect(defects).items()
     }
     incidents = [asdict(i) for i in world.incidents()]
     slos = {
@@ -85,4 +99,4 @@ def truth(ctx: SimContext) -> dict[str, Any]:
         }
         for scope in world.scopes()
     }
-    return {"scopes": scopes, "incidents": incidents, "slos": slos}
+    return {"scopes": scopes, "incidents": incidents, "slos": slos, "explained": explained}

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from exporter.logs import quote
 
-from . import causeflow, graphql, hostile, hostile_nodes
+from . import causeflow, defect_nodes, graphql, hostile, hostile_nodes
 from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
@@ -47,6 +47,7 @@ class ApiCall:
     has_cursor: bool
     bad_body: bool
     connection: int = 0  # which client connection it came on, for rate-limit accounting
+    explains: bool = False  # a defect query selecting impacts or symptoms
 
 
 def classify(method: str, path: str, query: str, body: bytes, authorization: str | None) -> ApiCall:
@@ -67,7 +68,9 @@ def classify(method: str, path: str, query: str, body: bytes, authorization: str
     if path in GRAPHQL_PATHS:
         op = graphql.operation_of(payload)
         cursor = graphql.after_cursor(payload) is not None
-        return ApiCall(method, path, "graphql", op, payload, params, bearer, cursor, bad_body)
+        call = ApiCall(method, path, "graphql", op, payload, params, bearer, cursor, bad_body)
+        call.explains = bool(defect_nodes.selection(payload, op))
+        return call
     if path == "/v1" or path.startswith("/v1/"):
         op = "listIncidents" if path in INCIDENT_PATHS else "unknown"
         cursor = causeflow.cursor_param(params) is not None
@@ -94,7 +97,8 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     early = _precheck(ctx, call)
     if early is not None:
         return early
-    fault = ctx.faults.take(RequestInfo(call.target, call.operation, call.has_cursor))
+    info = RequestInfo(call.target, call.operation, call.has_cursor, call.explains)
+    fault = ctx.faults.take(info)
     if fault is not None:
         log.debug(
             "event=fault kind=%s target=%s operation=%s",
@@ -102,19 +106,19 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
             quote(call.target),
             quote(call.operation),
         )
-    page_fault = None
+    page_fault, page_params = None, None
     if fault is not None and fault.kind in NODE_KINDS:
         reply = _answer(ctx, call, None)
         return hostile_nodes.apply(fault.kind, fault.params, call.operation, reply)
     if fault is not None and fault.kind in PAGE_KINDS:
-        page_fault = fault.kind
+        page_fault, page_params = fault.kind, fault.params
     elif fault is not None and fault.kind in ("latency", "stall"):
         default = 30.0 if fault.kind == "stall" else 1.0
         if ctx.stopping.wait(float(fault.params.get("seconds", default))):
             return None
     elif fault is not None:
         return _fault_reply(ctx, call, fault)
-    return _answer(ctx, call, page_fault)
+    return _answer(ctx, call, page_fault, page_params)
 
 
 def _precheck(ctx: SimContext, call: ApiCall) -> Reply | None:
@@ -182,11 +186,17 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
-def _answer(ctx: SimContext, call: ApiCall, page_fault: str | None) -> Reply:
+def _answer(
+    ctx: SimContext,
+    call: ApiCall,
+    page_fault: str | None,
+    page_params: dict[str, Any] | None = None,
+) -> Reply:
     if call.target == "auth":
         return _token(ctx, call.payload)
     if call.target == "graphql":
-        return graphql.handle(ctx.world, ctx.config, call.payload, call.operation, page_fault)
+        world, config = ctx.world, ctx.config
+        return graphql.handle(world, config, call.payload, call.operation, page_fault, page_params)
     return causeflow.handle_list(ctx.world, ctx.config, call.params, page_fault, time.time())
 
 

@@ -46,6 +46,8 @@ class SimDefect:
     service_count: int
     namespace: str
     remediated: bool = False
+    # The short names of the services it explains, when a test chose them; None: seeded.
+    services: tuple[str, ...] | None = None
 
     @property
     def active(self) -> bool:
@@ -79,11 +81,29 @@ def cluster_of(namespace: str) -> str:
 
 def entity_labels(defect: SimDefect) -> list[dict[str, str]]:
     """The entity's `labels { key value }`, as Causely's Kubernetes entities carry them."""
-    labels = [{"key": "k8s.cluster.name", "value": cluster_of(defect.namespace)}]
-    if defect.entity_type not in names.CLUSTER_SCOPED_TYPES:
-        labels.append({"key": "k8s.namespace.name", "value": defect.namespace})
-    labels.append({"key": "causely.ai/entity-type", "value": defect.entity_type})
+    namespaced = defect.entity_type not in names.CLUSTER_SCOPED_TYPES
+    return labels_of(defect.namespace, defect.entity_type, namespaced)
+
+
+def labels_of(namespace: str, entity_type: str, namespaced: bool = True) -> list[dict[str, str]]:
+    """Labels of any entity in `namespace`; without the namespace key when not namespaced."""
+    labels = [{"key": "k8s.cluster.name", "value": cluster_of(namespace)}]
+    if namespaced:
+        labels.append({"key": "k8s.namespace.name", "value": namespace})
+    labels.append({"key": "causely.ai/entity-type", "value": entity_type})
     return labels
+
+
+def checked_services(services: Any) -> tuple[str, ...]:
+    """Short service names a caller chose for a defect: distinct, non-empty, without `/`."""
+    if not isinstance(services, (list, tuple)):
+        raise ValueError("services must be a list of short service names")
+    for service in services:
+        if not isinstance(service, str) or not service or "/" in service:
+            raise ValueError(f"invalid service name {service!r}: a short name such as api")
+    if len(set(services)) != len(services):
+        raise ValueError("services must be distinct")
+    return tuple(services)
 
 
 def attribute(namespace: str, type_name: str) -> str | None:
@@ -139,8 +159,14 @@ class Generator:
         entity_name: str | None = None,
         service_count: int | None = None,
         namespace: str | None = None,
+        services: Any = None,
     ) -> SimDefect:
         rng = self.rng
+        chosen = None if services is None else checked_services(services)
+        if chosen is not None and service_count not in (None, len(chosen)):
+            raise ValueError("service_count must equal the number of services when both are given")
+        if chosen is not None:
+            service_count = len(chosen)
         if namespace is None:
             namespace = scope.namespaces[rng.randrange(len(scope.namespaces))]
         elif namespace not in scope.namespaces:
@@ -168,6 +194,7 @@ class Generator:
             to_time=None,
             service_count=service_count,
             namespace=namespace,
+            services=chosen,
         )
 
     def initial_defects(self, scopes: list[SimScope], count: int, now: float) -> list[SimDefect]:

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import hostile_nodes
+from . import defect_nodes, hostile_nodes
 from .names import http_date
 
 TARGETS = ("auth", "graphql", "causeflow")
@@ -45,6 +45,10 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     "set_field": frozenset({"graphql", "causeflow"}),
     "hostile_strings": frozenset({"graphql", "causeflow"}),
     "distinct_names": frozenset({"graphql", "causeflow"}),
+    # What a root cause explains (explanations.py): a server too old to know the fields, and
+    # impacts and symptoms lists of `size` entries each.
+    "old_schema": frozenset({"graphql"}),
+    "huge_lists": frozenset({"graphql"}),
 }
 KINDS = tuple(KIND_TARGETS)
 NODE_KINDS = frozenset({"set_field", "hostile_strings", "distinct_names"})
@@ -58,8 +62,13 @@ PAGE_KINDS = frozenset(
         "wrong_count",
         "wrong_types",
         "hostile_labels",
+        "old_schema",
+        "huge_lists",
     }
 )
+# Kinds that only act on, and are only used up by, a defect query selecting impacts or symptoms.
+EXPLAIN_KINDS = frozenset({"old_schema", "huge_lists"})
+EXPLAIN_PARAMS = {"old_schema": frozenset(), "huge_lists": frozenset({"size"})}
 # Kinds that only make sense on a request continuing a pagination run.
 # non_advancing_cursor too: "endCursor equals the request's cursor" needs one to equal.
 CURSOR_KINDS = frozenset({"non_advancing_cursor", "duplicate_node", "expired_cursor"})
@@ -71,6 +80,7 @@ class RequestInfo:
     target: str
     operation: str
     has_cursor: bool
+    explains: bool = False  # a defect query selecting impacts or symptoms
 
 
 @dataclass
@@ -86,6 +96,8 @@ class Fault:
         if self.target not in ("any", info.target) or info.target not in KIND_TARGETS[self.kind]:
             return False
         if self.operation is not None and self.operation != info.operation:
+            return False
+        if self.kind in EXPLAIN_KINDS and not info.explains:
             return False
         return info.has_cursor or self.kind not in CURSOR_KINDS
 
@@ -129,6 +141,20 @@ def _check_params(kind: str, target: str, params: dict[str, Any]) -> None:
                 raise ValueError(f"{text} must be a string")
     if kind in NODE_KINDS:
         hostile_nodes.check_params(kind, params)
+    if kind in EXPLAIN_KINDS:
+        _check_explain_params(kind, params)
+
+
+def _check_explain_params(kind: str, params: dict[str, Any]) -> None:
+    # These kinds are new: reject unknown params, so `sise=5` fails instead of sending 10k.
+    unknown = set(params) - EXPLAIN_PARAMS[kind]
+    if unknown:
+        raise ValueError(f"unknown param(s) for {kind}: {', '.join(sorted(unknown))}")
+    if kind == "huge_lists":
+        size = params.setdefault("size", defect_nodes.DEFAULT_HUGE_SIZE)
+        limit = defect_nodes.MAX_HUGE_SIZE
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= limit:
+            raise ValueError(f"size must be an integer from 1 to {limit}")
 
 
 class FaultQueue:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import names
+from . import defect_nodes, names
 from .config import SimulatorConfig
 from .cursors import CursorError, decode_relay, encode_relay
-from .data import SimDefect, SimScope, entity_labels
+from .data import SimDefect, SimScope
+from .defect_nodes import NodeFields, defect_node
 from .health import SimSlo
 from .reply import Reply, json_reply
 from .store import DefectQuery
@@ -50,8 +51,16 @@ def after_cursor(payload: Any) -> str | None:
 
 
 def handle(
-    world: World, config: SimulatorConfig, payload: Any, operation: str, page_fault: str | None
+    world: World,
+    config: SimulatorConfig,
+    payload: Any,
+    operation: str,
+    page_fault: str | None,
+    fault_params: Mapping[str, Any] | None = None,
 ) -> Reply:
+    selected = defect_nodes.selection(payload, operation)
+    if page_fault == "old_schema" and selected:
+        return json_reply(200, defect_nodes.old_schema_error(selected))
     variables = payload.get("variables") or {}
     try:
         if not isinstance(variables, Mapping):
@@ -65,7 +74,8 @@ def handle(
         if operation == "getUserScopes":
             data = _user_scopes(world, config, variables, page_fault)
         elif operation == "defectConnection":
-            data = _defects(world, config, variables, page_fault)
+            extra = defect_nodes.node_fields(selected, page_fault, fault_params or {})
+            data = _defects(world, config, variables, page_fault, extra)
         elif operation == "entityTypeCounts":
             data = _entity_type_counts(world, variables, page_fault)
         elif operation == "sloConnection":
@@ -155,54 +165,6 @@ def _user_scopes(
     return _connection(edges, len(matching), len(rest) > first, after_raw, page_fault)
 
 
-# Entity labels as a hostile or broken server might send them; the exporter must skip them.
-HOSTILE_LABELS: list[Any] = [
-    {"key": "k8s.namespace.name", "value": 42},
-    {"key": "k8s.cluster.name", "value": None},
-    "k8s.namespace.name=evil",
-    {"key": ["k8s.cluster.name"], "value": "x"},
-    {"value": "no-key"},
-    {"key": "k8s.cluster.name", "value": "c" * 5000},
-    None,
-]
-
-
-def defect_node(
-    defect: SimDefect,
-    missing: bool = False,
-    hostile_labels: bool = False,
-    wrong_types: bool = False,
-) -> dict[str, Any]:
-    node: dict[str, Any] = {
-        "id": defect.id,
-        "name": defect.name,
-        "entityType": defect.entity_type,
-        "severity": defect.severity,
-    }
-    if missing:
-        return node
-    if defect.to_time is not None:
-        to_time: str | None = names.rfc3339(defect.to_time, defect.zulu)
-    else:
-        to_time = None if defect.null_to_time else ""
-    node.update(
-        entityId=defect.entity_id,
-        entity={
-            "id": defect.entity_id,
-            "name": defect.entity_name,
-            "typeName": defect.entity_type,
-            "labels": HOSTILE_LABELS if hostile_labels else entity_labels(defect),
-        },
-        fromTime=names.rfc3339(defect.from_time, defect.zulu),
-        toTime=to_time,
-        remediated=defect.remediated,
-        serviceCount=defect.service_count,
-    )
-    if wrong_types:
-        node.update(severity=5, name=["x"], serviceCount=str(defect.service_count), fromTime=12)
-    return node
-
-
 def _defect_query(world: World, variables: Mapping[str, Any]) -> DefectQuery:
     flt = variables.get("defectFilter") or {}
     if not isinstance(flt, Mapping):
@@ -249,7 +211,11 @@ def _extra_filter(flt: Mapping[str, Any]) -> Callable[[SimDefect], bool] | None:
 
 
 def _defects(
-    world: World, config: SimulatorConfig, variables: Mapping[str, Any], page_fault: str | None
+    world: World,
+    config: SimulatorConfig,
+    variables: Mapping[str, Any],
+    page_fault: str | None,
+    extra: NodeFields | None,
 ) -> dict[str, Any]:
     query = _defect_query(world, variables)
     first = _first(variables, config)
@@ -260,12 +226,13 @@ def _defects(
     hostile = page_fault == "hostile_labels"
     wrong = page_fault == "wrong_types"
     edges = [
-        (encode_relay("d", d.id), defect_node(d, missing, hostile, wrong)) for d in page.defects
+        (encode_relay("d", d.id), defect_node(d, missing, hostile, wrong, extra))
+        for d in page.defects
     ]
     if page_fault == "duplicate_node" and after_id is not None:
         previous = world.defect(after_id)
         if previous is not None:
-            edges.insert(0, (str(after_raw), defect_node(previous, missing)))
+            edges.insert(0, (str(after_raw), defect_node(previous, missing, extra=extra)))
     return _connection(edges, page.total, page.has_next, after_raw, page_fault)
 
 

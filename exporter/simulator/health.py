@@ -48,9 +48,9 @@ def slo_state(service_severity: str) -> str:
 
 def baseline_services(scope: SimScope) -> list[EntityKey]:
     return [
-        (namespace, "Service", f"{scope.domain}-{component}")
+        (namespace, "Service", names.service_name(scope.domain, index))
         for namespace in scope.namespaces
-        for component in names.COMPONENTS
+        for index in range(len(names.COMPONENTS))
     ]
 
 

@@ -159,6 +159,24 @@ def _pod_suffix(rng: random.Random) -> str:
     return f"{replica}-{pod}"
 
 
+def pod_name(rng: random.Random, service: str) -> str:
+    """A pod of `service`'s Deployment: <service>-<replicaset hash>-<pod hash>."""
+    return f"{service}-{_pod_suffix(rng)}"
+
+
+def service_name(domain: str, index: int) -> str:
+    """The index-th Service of a namespace: <domain>-<component>, numbered past the list."""
+    component = COMPONENTS[index % len(COMPONENTS)]
+    round_ = index // len(COMPONENTS)
+    return f"{domain}-{component}" if round_ == 0 else f"{domain}-{component}-{round_ + 1}"
+
+
+def domain_of(namespace: str) -> str:
+    """The team domain a namespace belongs to: `payments-db` -> `payments`."""
+    base, sep, suffix = namespace.rpartition("-")
+    return base if sep and suffix in NAMESPACE_SUFFIXES else namespace
+
+
 def entity_name(rng: random.Random, entity_type: str, domain: str, namespace: str) -> str:
     """A name in the style Causely shows for that entity type."""
     service = f"{domain}-{COMPONENTS[rng.randrange(len(COMPONENTS))]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -11,6 +12,7 @@ from exporter.logs import quote
 
 from .config import SimulatorConfig
 from .data import SimDefect, SimIncident
+from .explanations import Service, explained_by_defect
 from .faults import make_fault
 from .server import SimHTTPServer
 from .state import RequestRecord, SimContext
@@ -121,10 +123,18 @@ class Simulator:
         severity: str = "Critical",
         entity_type: str = "Service",
         entity_name: str | None = None,
-        service_count: int = 1,
+        service_count: int | None = None,
         namespace: str | None = None,
+        services: Sequence[str] | None = None,
     ) -> str:
-        """A new active defect in `scope` (in `namespace`, one of the scope's, if given)."""
+        """A new active defect in `scope` (in `namespace`, one of the scope's, if given).
+
+        `services`: short names of the services of its namespace it explains, exactly those
+        (service_count is then their number); without it, `service_count` (default 1) of the
+        namespace's services are chosen, seeded by the defect id.
+        """
+        if service_count is None and services is None:
+            service_count = 1
         return self._ctx.world.add_defect(
             scope,
             name=name,
@@ -133,7 +143,13 @@ class Simulator:
             entity_name=entity_name,
             service_count=service_count,
             namespace=namespace,
+            services=None if services is None else list(services),
         )
+
+    def explained_services(self, scope: str | None = None) -> dict[str, tuple[Service, ...]]:
+        """Ground truth of impacts and symptoms: active defect id (of `scope`, if given) ->
+        the sorted (cluster, namespace, short service name) of the Services it explains."""
+        return explained_by_defect(self._ctx.world.active_defects(scope))
 
     def namespaces(self, scope: str) -> list[str]:
         return list(self._ctx.world.scope(scope).namespaces)

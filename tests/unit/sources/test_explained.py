@@ -85,3 +85,51 @@ def test_an_older_schema_is_recognised() -> None:
     assert unsupported("Cannot query field \\u0022symptoms\\u0022 on type Defect")
     assert not unsupported('Cannot query field "defectConnection" on type "Query".')
     assert not unsupported("internal error")
+
+
+# --- against the simulator over real HTTP --------------------------------------------
+
+
+def explained_truth(sim: Any) -> dict[tuple[str, str, str, str], float]:
+    paging = {d.id for d in sim.active_defects(None) if d.severity in ("Critical", "High")}
+    truth: dict[tuple[str, str, str, str], float] = {}
+    for scope in sim.scope_names():
+        for defect_id, services in sim.explained_services(scope).items():
+            if defect_id in paging:
+                for cluster, namespace, name in services:
+                    key = (scope, cluster, namespace, name)
+                    truth[key] = truth.get(key, 0) + 1
+    return truth
+
+
+def test_explained_services_equal_the_simulators_truth(sim: Any) -> None:
+    from tests.conftest import InProcess, sim_config
+
+    config = sim_config(
+        sim, causely={"scopes": "discover", "explained_services": {"enabled": True}}
+    )
+    metrics = InProcess(config).cycle()
+    got = {
+        (d["scope"], d["cluster"], d["namespace"], d["service"]): v
+        for d, v in ((dict(k), v) for k, v in metrics["causely_explained_services"].items())
+    }
+    assert got and got == explained_truth(sim)
+    assert set(metrics["causely_explained_services_up"].values()) == {1}
+
+
+def test_an_older_schema_costs_the_explanations_not_the_defects(sim: Any) -> None:
+    from tests.conftest import InProcess, sim_config
+
+    config = sim_config(
+        sim, causely={"scopes": "discover", "explained_services": {"enabled": True}}
+    )
+    run = InProcess(config)
+    plain = InProcess(sim_config(sim, causely={"scopes": "discover"})).cycle()
+    sim.inject("old_schema", count=None)
+    try:
+        metrics = run.cycle()
+    finally:
+        sim.clear_faults()
+    assert set(metrics["causely_scope_up"].values()) == {1}
+    assert metrics["causely_active_defects"] == plain["causely_active_defects"]
+    assert set(metrics["causely_explained_services_up"].values()) == {0}
