@@ -22,6 +22,8 @@ ALERTMANAGER_CONFIG = REPO / "deploy" / "alertmanager" / "alertmanager.yml"
 CONFIG = """
 causely:
   scopes: discover
+  explained_services:
+    enabled: true
 causeflow:
   enabled: true
 collection:

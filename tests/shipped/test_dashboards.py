@@ -195,6 +195,7 @@ def test_root_causes_table() -> None:
         "causely_defect_info",
         "causely_defect_start_timestamp_seconds",
         "causely_defect_impacted_services",
+        "causely_defect_explained_services",
     ):
         assert metric in exprs
     assert "time() - " in exprs
@@ -215,6 +216,8 @@ def test_root_causes_table() -> None:
     assert len(info) == 1, "no max by (...) (causely_defect_info) query in the table"
     assert {"cluster", "namespace"} <= {g.strip() for g in info[0].split(",")}
     assert props["Age"]["unit"] == "s"
+    assert organize["renameByName"]["Value #E"] == "Explained services"
+    assert "causely.explained_services" in props["Explained services"]["description"]
     assert props["Started"]["unit"] == "dateTimeAsIso"
     urls = [link["url"] for ps in props.values() for link in ps.get("links", [])]
     assert "https://portal.causely.app/rootCauses/${__data.fields.defect_id}" in urls
