@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help venv demo test lint bench soak clean
+.PHONY: help venv demo test lint bench soak chaos clean
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ bench: venv ## benchmarks (installs nginx and wrk if missing); figures in README
 
 soak: venv ## long soak test with random faults
 	$(BIN)/pytest -q --soak -m soak
+
+chaos: venv ## long chaos test of an HA pair (CHAOS_SEED, CHAOS_ROUNDS)
+	$(BIN)/pytest -q -s --chaos -m chaos
 
 clean: ## remove .venv and the tool caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

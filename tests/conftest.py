@@ -28,15 +28,21 @@ REPO = Path(__file__).resolve().parent.parent
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", help="run the long soak test")
+    parser.addoption("--chaos", action="store_true", help="run the long chaos test")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--soak"):
-        return
-    skip = pytest.mark.skip(reason="soak test: run with --soak (make soak)")
-    for item in items:
-        if "soak" in item.keywords:
-            item.add_marker(skip)
+    long_runs = {
+        "soak": "soak test: run with --soak (make soak)",
+        "chaos": "chaos test: run with --chaos (make chaos)",
+    }
+    for marker, reason in long_runs.items():
+        if config.getoption(f"--{marker}"):
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture

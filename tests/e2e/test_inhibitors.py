@@ -40,7 +40,7 @@ SHIPPED = REPO / "deploy" / "alertmanager" / "alertmanager.yml"
 INHIBITOR = "CauselySymptomExplained"
 
 
-def alertmanager_config(webhook: str) -> str:
+def alertmanager_config(webhook: str, group_interval: str = "2s") -> str:
     """The shipped config with its receivers pointed at the test and test-sized timings.
 
     Every route groups by all labels, so each alert is its own notification and the counts
@@ -51,7 +51,7 @@ def alertmanager_config(webhook: str) -> str:
     def fast(route: dict[str, Any]) -> None:
         route["group_by"] = ["..."]
         route["group_wait"] = "1s"
-        route["group_interval"] = "2s"
+        route["group_interval"] = group_interval
         route["repeat_interval"] = "1h"
         for child in route.get("routes", []):
             fast(child)
@@ -147,8 +147,10 @@ def inhibitors_in(am: Alertmanager, namespace: str) -> set[str]:
 
 
 @contextmanager
-def cluster(tmp_path: Path, webhook: str) -> Iterator[list[Alertmanager]]:
-    config = alertmanager_config(webhook)
+def cluster(
+    tmp_path: Path, webhook: str, group_interval: str = "2s"
+) -> Iterator[list[Alertmanager]]:
+    config = alertmanager_config(webhook, group_interval)
     gossip = [free_port(), free_port()]
     started: list[Alertmanager] = []
     try:
