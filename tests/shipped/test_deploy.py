@@ -852,3 +852,14 @@ def test_deploy_docs_name_existing_files() -> None:
     assert paths
     for path in sorted(paths):
         assert (ROOT / path).exists(), f"docs/deploy.md names {path}, which does not exist"
+
+
+def test_the_declared_license_ships_as_a_file() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    declared = re.search(r'^license\s*=\s*"([^"]+)"', pyproject, re.M)
+    assert declared is not None and declared.group(1) == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert 'org.opencontainers.image.licenses="Apache-2.0"' in (
+        ROOT / "deploy" / "Dockerfile"
+    ).read_text(encoding="utf-8")
