@@ -56,11 +56,15 @@ def lifetime(value: object) -> float | None:
     return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
+# Documented first; the others have been seen from real servers and public clients.
+TOKEN_KEYS = ("access_token", "accessToken", "token")
+
+
 def parse_token(document: Any) -> tuple[Secret, float | None]:
     if not isinstance(document, dict):
         raise ApiError(TOKEN_OPERATION, "malformed_response", "token response is not an object")
-    value = document.get("access_token") or document.get("accessToken")
-    if not isinstance(value, str) or not value:
+    value = next((v for key in TOKEN_KEYS if isinstance(v := document.get(key), str) and v), None)
+    if value is None:
         raise ApiError(TOKEN_OPERATION, "malformed_response", "token response has no access token")
     return Secret(value), lifetime(document.get("expires_in", document.get("expiresIn")))
 

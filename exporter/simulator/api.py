@@ -213,7 +213,7 @@ def _token(ctx: SimContext, payload: dict[str, Any]) -> Reply:
     return json_reply(
         200,
         {
-            "access_token": issued.access_token,
+            config.token_key: issued.access_token,
             "refresh_token": issued.refresh_token,
             "expires_in": int(config.token_ttl),
             "expires": http_date(issued.expires_at),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CAUSEFLOW_LIST_KEYS = ("items", "incidents")
+# Every spelling of the token in an auth answer that real servers have been seen to use.
+TOKEN_KEYS = ("access_token", "accessToken", "token")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class SimulatorConfig:
     # (0: never), and issuing a token revoking every token issued before it.
     token_max_uses: int = 0
     revoke_on_issue: bool = False
+    # Which key the token exchange answers with.
+    token_key: str = "access_token"
 
     def __post_init__(self) -> None:
         # Fail at construction rather than with an odd HTTP answer much later.
@@ -43,6 +47,8 @@ class SimulatorConfig:
             raise ValueError("max_page_size must be at least 1")
         if self.causeflow_list_key not in CAUSEFLOW_LIST_KEYS:
             raise ValueError(f"causeflow_list_key must be one of {CAUSEFLOW_LIST_KEYS}")
+        if self.token_key not in TOKEN_KEYS:
+            raise ValueError(f"token_key must be one of {TOKEN_KEYS}")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
         if self.token_max_uses < 0:

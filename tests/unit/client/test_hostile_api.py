@@ -34,7 +34,13 @@ from exporter.client.error_text import (
 )
 from exporter.client.errors import KNOWN_CODES, ApiError, error_from_body
 from exporter.client.stats import ApiStats
-from exporter.client.tokens import UNKNOWN_LIFETIME_CEILING, CauselyAuth, lifetime, refresh_time
+from exporter.client.tokens import (
+    UNKNOWN_LIFETIME_CEILING,
+    CauselyAuth,
+    lifetime,
+    parse_token,
+    refresh_time,
+)
 from exporter.config.file import ConfigError
 from exporter.config.loader import build_config
 from exporter.config.model import HttpConfig
@@ -321,6 +327,25 @@ def test_a_dying_token_costs_one_exchange_and_no_scope_fails() -> None:
     # Each token serves exactly 15 requests when nothing revokes it early.
     assert exchanges == math.ceil(ok / 15)
     assert run.stats.snapshot().errors == {}
+
+
+@pytest.mark.parametrize("key", ["access_token", "accessToken", "token"])
+def test_every_token_spelling_servers_use_is_accepted(key: str) -> None:
+    config = SimulatorConfig(seed=3, scopes=1, defects=5, incidents=0, token_key=key)
+    with Simulator(config) as sim:
+        run = InProcess(sim_config(sim, causeflow={"enabled": False}))
+        metrics = run.cycle()
+        assert metrics["causely_up"][()] == 1
+        exchanges = [r for r in sim.requests() if r.target == "auth"]
+    assert [r.status for r in exchanges] == [200]
+    assert run.stats.snapshot().errors == {}
+
+
+def test_a_token_answer_with_no_usable_key_is_a_clear_error() -> None:
+    for document in ({"access_token": 7, "token": ""}, {"accessToken": None}, {}):
+        with pytest.raises(ApiError, match="no access token"):
+            parse_token(document)
+    assert parse_token({"access_token": 7, "token": "t"})[0].reveal() == "t"
 
 
 # --- never silent while waiting --------------------------------------------------------------
