@@ -8,16 +8,17 @@ BIN    := $(VENV)/bin
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(BIN)/causely-exporter: pyproject.toml
+# One stamp per install: the demo needs the package only, the other targets the test tools too.
+$(VENV)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '$(if $(filter test,$*),.[test],.)'
 	touch $@
 
-venv: $(BIN)/causely-exporter ## create .venv with the package (editable) and the test tools
+venv: $(VENV)/.installed-test ## create .venv with the package (editable) and the test tools
 
-demo: venv ## run the exporter against the built-in simulator on :9863 (collects every 15s)
-	$(BIN)/causely-exporter --demo
+demo: $(VENV)/.installed-package ## run the exporter against the built-in simulator on 127.0.0.1:9863 (collects every 15s)
+	$(BIN)/causely-exporter --demo --web.listen-address=127.0.0.1:9863
 
 lint: venv ## ruff check, ruff format --check, mypy --strict on exporter/
 	$(BIN)/ruff check exporter tests bench

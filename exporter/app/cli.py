@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=ConnectionLimits.max_connections,
         metavar="N",
-        help="connections served at once; idle and slow ones give way to new ones "
-        f"(default {ConnectionLimits.max_connections})",
+        help="connections served at once; idle and slow ones give way to new ones",
     )
     add_log_flags(parser)
     parser.add_argument(

@@ -51,6 +51,15 @@ def secret_field(
     """A secret from the environment, else from `<key>_file`, else (if allowed) inline."""
     file_value = section.string(f"{key}_file", None)
     inline_value = section.string(key, None) if inline else None
+    if not inline and key in section.raw:
+        # Say where the secret belongs instead of a bare "unknown key"; the value is not read.
+        section.get(key)
+        section.invalid(
+            key,
+            f"secrets are not read from the config file; put it in a file named by "
+            f"{section.name(key + '_file')}, or set {env_name}",
+            None,
+        )
     if env.get(env_name):
         return Secret(env[env_name].strip())
     if file_value:

@@ -36,6 +36,28 @@ def test_make_help_lists_every_target_on_one_line() -> None:
     assert all(len(line.split()) > 2 for line in lines)  # each with its description
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_installs_the_package_alone_and_listens_on_loopback() -> None:
+    # -B: print every step as on a fresh machine, whatever this checkout has installed.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    installs = [line for line in result.stdout.splitlines() if "pip install" in line]
+    assert installs and installs[-1].endswith("-e '.'"), installs
+    assert "[test]" not in result.stdout
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .endswith("causely-exporter --demo --web.listen-address=127.0.0.1:9863")
+    )
+    assert "<http://127.0.0.1:9863/metrics> on the loopback interface only" in README
+
+
 def test_readme_mentions_make_clean_and_the_demo_interval() -> None:
     assert "make clean" in README and "make help" in README
     assert re.search(r"`make demo`[^\n]*\n?[^\n]*collects every 15 s", README)

@@ -372,6 +372,26 @@ def test_runbook_section_per_alert() -> None:
             assert part in section, f"runbook {name}: no {part}"
 
 
+def test_runbook_table_matches_the_rules() -> None:
+    """Severity, for and group of every alert as the rules file has them."""
+    shipped = {}
+    for group in yaml.safe_load(RULES.read_text())["groups"]:
+        for rule in group["rules"]:
+            if "alert" in rule:
+                short = group["name"].removeprefix("causely-exporter.")
+                shipped[rule["alert"]] = (rule["labels"]["severity"], rule.get("for", ""), short)
+    rows = re.findall(
+        r"^\| \[(\w+)\]\(#\w+\) \| (\w+) \| ([^|]+) \| `([\w-]+)` \|$",
+        RUNBOOKS.read_text(),
+        re.M,
+    )
+    assert {name for name, *_ in rows} == set(shipped)
+    for name, severity, duration, group in rows:
+        want_severity, want_for, want_group = shipped[name]
+        assert (severity, group) == (want_severity, want_group), name
+        assert duration.split()[0] == want_for, name
+
+
 def test_runbook_internal_links_resolve() -> None:
     text = RUNBOOKS.read_text()
     anchors = github_anchors(text)

@@ -179,3 +179,18 @@ def test_demo_start_up_says_its_interval(exporter_process: Any) -> None:
     assert started and started[0]["interval"] == "15s"
     # Every line, the simulator's too, is an event of its own: no free text.
     assert all("event" in parse_logfmt(line) for line in lines), lines
+
+
+def test_exporter_help_states_each_default_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "exporter", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode == 0
+    help_text = " ".join(result.stdout.split())
+    assert "(default: 64)" in help_text
+    assert re.search(r"\(default \d", help_text) is None, help_text
+    assert help_text.count("(default") == len(re.findall(r"\(default: ", help_text))

@@ -301,3 +301,22 @@ def test_a_sub_section_error_does_not_hide_its_parent_sections_errors() -> None:
         build_config(raw, CREDS)
     fields = {line.split(":", 1)[0] for line in str(info.value).splitlines()}
     assert {"causely.page_size", "causely.slos.bogus", "causely.entity_labels"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "file_key", "variable"),
+    [
+        ("causely", "client_secret", "causely.client_secret_file", "CAUSELY_CLIENT_SECRET"),
+        ("causeflow", "token", "causeflow.token_file", "CAUSEFLOW_TOKEN"),
+    ],
+)
+def test_an_inline_secret_points_at_the_file_key_and_the_variable(
+    section: str, key: str, file_key: str, variable: str
+) -> None:
+    canary = "s3cr3t-canary-value"
+    with pytest.raises(ConfigError) as info:
+        build_config({section: {key: canary}}, CREDS, require_credentials=False)
+    message = str(info.value)
+    assert f"{section}.{key}: secrets are not read from the config file" in message
+    assert file_key in message and variable in message
+    assert "unknown key" not in message and canary not in message
