@@ -1,6 +1,7 @@
 """Collection benchmark: 100k active defects over 20 scopes with 25 ms simulated latency.
 
     python -m bench.collection [--scopes 20] [--defects 100000] [--latency 0.025] [--no-parts]
+                               [--slos-per-scope N] [--explained]
 
 Prints, from one run: wall time against the lower bound requests x latency / concurrency
 and against the barest client walking the same pages on the same rig (bench/bare_client.py),
@@ -32,6 +33,7 @@ causely:
   entity_health: {{enabled: {parts}}}
   slos: {{enabled: {parts}}}
   time_to_resolve: {ttr}
+  explained_services: {{enabled: {explained}}}
 collection:
   interval: 10m
 http:
@@ -47,6 +49,8 @@ def run(
     concurrency: int,
     parts: bool = True,
     ttr: bool = True,
+    slos_per_scope: int = 0,
+    explained: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp_name:
         tmp = Path(tmp_name)
@@ -57,9 +61,13 @@ def run(
                 concurrency=concurrency,
                 parts=str(parts).lower(),
                 ttr=str(ttr).lower(),
+                explained=str(explained).lower(),
             )
         )
-        with simulator(tmp, scopes=scopes, defects=defects, incidents=0, latency=latency) as url:
+        options = {"slos_per_scope": slos_per_scope} if slos_per_scope else {}
+        with simulator(
+            tmp, scopes=scopes, defects=defects, incidents=0, latency=latency, **options
+        ) as url:
             sizes = scope_sizes(url)
             slos = slo_sizes(url) if parts else {}
             child = subprocess.run(
@@ -107,6 +115,8 @@ def run(
         concurrency=concurrency,
         parts=parts,
         time_to_resolve=ttr,
+        slos_per_scope=slos_per_scope,
+        explained=explained,
         part_requests_minimum=part_requests,
         part_requests_sent=sum(
             n for key, n in result["requests"].items() if key.split()[0] in PART_OPERATIONS
@@ -130,7 +140,9 @@ def report(r: dict[str, Any]) -> None:
     print_table(
         f"Collection: {r['defects']} active defects over {r['scopes']} scopes, "
         f"{r['latency'] * 1000:.0f} ms latency, page_size {r['page_size']}, "
-        f"concurrency {r['concurrency']}",
+        f"concurrency {r['concurrency']}"
+        + (f", {r['slos_per_scope']} SLOs per scope" if r["slos_per_scope"] else "")
+        + (", impacts and symptoms asked for" if r["explained"] else ""),
         [
             ("wall time", f"{r['wall_seconds']:.2f} s", ""),
             (
@@ -195,6 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-time-to-resolve", action="store_true", help="turn time to resolve tracking off"
     )
+    parser.add_argument(
+        "--slos-per-scope", type=int, default=0, help="SLOs in each scope (0: about 40)"
+    )
+    parser.add_argument(
+        "--explained",
+        action="store_true",
+        help="turn causely.explained_services on (impacts and symptoms in every defect page)",
+    )
     args = parser.parse_args(argv)
     result = run(
         args.scopes,
@@ -204,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         args.concurrency,
         parts=not args.no_parts,
         ttr=not args.no_time_to_resolve,
+        slos_per_scope=args.slos_per_scope,
+        explained=args.explained,
     )
     report(result)
     dump(REPO / "bench" / "results" / "collection.json", result)

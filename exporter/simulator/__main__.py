@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=15.0,
         help="seconds between data changes; 0 keeps the data still",
     )
+    add(
+        "--slos-per-scope",
+        type=int,
+        default=defaults.slos_per_scope,
+        help="SLOs in each scope; 0: one or two per service",
+    )
     add("--token-ttl", type=float, default=defaults.token_ttl, help="token lifetime in seconds")
     add(
         "--exit-after",
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             latency=args.latency,
             churn_interval=args.churn_interval,
             token_ttl=args.token_ttl,
+            slos_per_scope=args.slos_per_scope,
         )
     except ValueError as exc:
         print(f"{PROGRAM} simulate: {exc}", file=sys.stderr)

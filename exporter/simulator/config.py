@@ -24,6 +24,8 @@ class SimulatorConfig:
     latency: float = 0.0
     churn_interval: float = 0.0
     max_page_size: int = 1000
+    # SLOs in each scope; 0: one or two per baseline service (about 40 a scope).
+    slos_per_scope: int = 0
     causeflow_list_key: str = "items"
     cursor_ttl: float = 600.0
     # How long news of a 429 may take to reach a client's other connections; see faults.py.
@@ -43,6 +45,8 @@ class SimulatorConfig:
             raise ValueError("scopes, defects and incidents must not be negative")
         if self.defects > 0 and self.scopes == 0:
             raise ValueError("defects need at least one scope to live in")
+        if not 0 <= self.slos_per_scope <= 100_000:
+            raise ValueError("slos_per_scope must be between 0 and 100000")
         if self.max_page_size < 1:
             raise ValueError("max_page_size must be at least 1")
         if self.causeflow_list_key not in CAUSEFLOW_LIST_KEYS:

@@ -66,20 +66,37 @@ class SimSlo:
     service: EntityKey  # the Service it is about (its relatedEntity)
 
 
-def make_slos(scopes: list[SimScope], seed: int) -> list[SimSlo]:
+def make_slos(scopes: list[SimScope], seed: int, per_scope: int = 0) -> list[SimSlo]:
+    """The baseline SLOs, or exactly `per_scope` in each scope (for memory benchmarks)."""
     # Its own random stream: adding SLOs must not change the seeded defects and incidents.
     rng = random.Random(f"slos-{seed}")
     slos = []
     for scope in scopes:
-        for index, service in enumerate(baseline_services(scope)):
-            name = service[2]
-            slos.append(SimSlo(names.random_uuid(rng), f"{name}-availability", "RatioSLO", service))
-            if index % 2 == 0:
-                slos.append(
-                    SimSlo(names.random_uuid(rng), f"{name}-latency", "LatencySLO", service)
-                )
+        slos += _scope_slos(baseline_services(scope), rng, per_scope)
     slos.sort(key=lambda s: s.id)  # the page order
     return slos
+
+
+def _scope_slos(services: list[EntityKey], rng: random.Random, per_scope: int) -> list[SimSlo]:
+    if per_scope == 0:
+        kinds = [(s, i % 2 == 0) for i, s in enumerate(services)]
+        out = []
+        for service, latency_too in kinds:
+            out.append(
+                SimSlo(names.random_uuid(rng), f"{service[2]}-availability", "RatioSLO", service)
+            )
+            if latency_too:
+                out.append(
+                    SimSlo(names.random_uuid(rng), f"{service[2]}-latency", "LatencySLO", service)
+                )
+        return out
+    out = []
+    for index in range(per_scope):
+        service = services[index % len(services)] if services else ("default", "Service", "svc")
+        round_ = index // max(1, len(services))
+        type_name = "RatioSLO" if round_ % 2 == 0 else "LatencySLO"
+        out.append(SimSlo(names.random_uuid(rng), f"{service[2]}-slo-{round_}", type_name, service))
+    return out
 
 
 class EntityIndex:

@@ -45,7 +45,7 @@ class World:
         for scope in self._scopes:
             for key in baseline_services(scope):
                 self._defects.entities.ensure(key)
-        self._slos = make_slos(self._scopes, config.seed)
+        self._slos = make_slos(self._scopes, config.seed, config.slos_per_scope)
         self._defects.load(self._gen.initial_defects(self._scopes, config.defects, now))
         self._incidents: dict[str, SimIncident] = {}
         self._sorted_incidents: list[SimIncident] | None = None

@@ -101,6 +101,25 @@ def test_health_and_slos_equal_ground_truth(sim: Simulator) -> None:
     assert states_seen - {"NORMAL"}
 
 
+def test_many_slos_per_scope_are_counted_exactly() -> None:
+    config = SimulatorConfig(seed=5, scopes=2, defects=40, incidents=0, slos_per_scope=600)
+    with Simulator(config) as many:
+        run = InProcess(
+            sim_config(many, causely={"scopes": "discover", "slos": {"max_series": 1000}})
+        )
+        metrics = run.cycle()
+        for scope in many.scope_names():
+            truth = many.slo_states(scope)
+            assert len(truth) == 600
+            assert slo_info(metrics, scope) == truth
+            total = sum(
+                value
+                for labels, value in metrics["causely_slos"].items()
+                if ("scope", scope) in labels
+            )
+            assert total == 600
+
+
 def test_unhealthy_service_follows_a_critical_root_cause(sim: Simulator) -> None:
     scope = sim.scope_names()[0]
     run = InProcess(sim_config(sim, causely={"scopes": [scope]}))
