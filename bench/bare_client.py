@@ -1,13 +1,14 @@
 """The floor of the collection benchmark: the same walk by the barest client, in the same run.
 
-    python -m bench.bare_client URL CONCURRENCY PAGE_SIZE   (run by bench.collection)
+    python -m bench.bare_client URL CONCURRENCY PAGE_SIZE [explained]   (run by bench.collection)
 
 The simulator and the exporter share the machine's two cores, so the simulator's own work
 (building and sending each page) and the client's (reading and parsing it) stretch every
 page past the configured latency. This walks the same pages with nothing but a requests
 session and json.loads on `concurrency` threads, one scope at a time each, and prints its
-wall time: what any client gets from this rig. The exporter's figure against this one is what
-the exporter itself adds.
+wall time and the bytes of the defect pages (with `explained`, pages with impacts and
+symptoms, as the exporter asks for them then): what any client gets from this rig. The
+exporter's figure against this one is what the exporter itself adds.
 """
 
 from __future__ import annotations
@@ -22,15 +23,21 @@ from typing import Any
 import requests
 
 from bench.common import sim_env
-from exporter.sources.causely.defects import DEFECTS_QUERY
+from exporter.sources.causely.defects import DEFECTS_EXPLAINED_QUERY, DEFECTS_QUERY
 from exporter.sources.causely.scopes import SCOPES_QUERY
 
 
 def _post(session: requests.Session, url: str, operation: str, query: str, variables: Any) -> Any:
+    return _post_sized(session, url, operation, query, variables)[0]
+
+
+def _post_sized(
+    session: requests.Session, url: str, operation: str, query: str, variables: Any
+) -> tuple[Any, int]:
     body = {"operationName": operation, "query": query, "variables": variables}
     response = session.post(url, json=body, timeout=60)
     response.raise_for_status()
-    return json.loads(response.content)["data"][operation]
+    return json.loads(response.content)["data"][operation], len(response.content)
 
 
 def _scope_filters(session: requests.Session, url: str, page_size: int) -> list[Any]:
@@ -44,22 +51,25 @@ def _scope_filters(session: requests.Session, url: str, page_size: int) -> list[
         variables["after"] = page["pageInfo"]["endCursor"]
 
 
-def _walk(session: requests.Session, url: str, filters: Any, page_size: int) -> int:
+def _walk(
+    session: requests.Session, url: str, filters: Any, page_size: int, query: str
+) -> tuple[int, int]:
     variables: dict[str, Any] = {
         "defectFilter": {"state": "ACTIVE", "scopesFilter": {"scopes": filters}},
         "groupRecurring": True,
         "first": page_size,
     }
-    nodes = 0
+    nodes = size = 0
     while True:
-        page = _post(session, url, "defectConnection", DEFECTS_QUERY, variables)
+        page, length = _post_sized(session, url, "defectConnection", query, variables)
         nodes += len(page["edges"])
+        size += length
         if not page["pageInfo"]["hasNextPage"]:
-            return nodes
+            return nodes, size
         variables["after"] = page["pageInfo"]["endCursor"]
 
 
-def run(url: str, concurrency: int, page_size: int) -> dict[str, Any]:
+def run(url: str, concurrency: int, page_size: int, explained: bool) -> dict[str, Any]:
     env = sim_env(url)
     started = time.perf_counter()
     token_answer = requests.post(
@@ -74,7 +84,8 @@ def run(url: str, concurrency: int, page_size: int) -> dict[str, Any]:
     first.headers.update(headers)
     pending = deque(_scope_filters(first, api_url, page_size))
     lock = threading.Lock()
-    nodes = [0]
+    nodes = [0, 0]  # defects, page bytes
+    query = DEFECTS_EXPLAINED_QUERY if explained else DEFECTS_QUERY
 
     def worker() -> None:
         session = requests.Session()
@@ -84,17 +95,20 @@ def run(url: str, concurrency: int, page_size: int) -> dict[str, Any]:
                 if not pending:
                     return
                 filters = pending.popleft()
-            walked = _walk(session, api_url, filters, page_size)
+            walked, size = _walk(session, api_url, filters, page_size, query)
             with lock:
                 nodes[0] += walked
+                nodes[1] += size
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return {"wall_seconds": time.perf_counter() - started, "defects": nodes[0]}
+    wall = time.perf_counter() - started
+    return {"wall_seconds": wall, "defects": nodes[0], "page_bytes": nodes[1]}
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
+    explained = sys.argv[4:] == ["explained"]
+    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), explained)))

@@ -79,7 +79,8 @@ def run(
                 env={**os.environ, **sim_env(url)},
             )
             bare = subprocess.run(
-                [sys.executable, "-m", "bench.bare_client", url, str(concurrency), str(page_size)],
+                [sys.executable, "-m", "bench.bare_client", url, str(concurrency), str(page_size)]
+                + (["explained"] if explained else []),
                 capture_output=True,
                 text=True,
                 cwd=REPO,
@@ -90,9 +91,9 @@ def run(
         if child.returncode != 0:
             raise SystemExit(f"bench: collection failed: {child.stdout}{child.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-        result["bare_wall_seconds"] = json.loads(bare.stdout.strip().splitlines()[-1])[
-            "wall_seconds"
-        ]
+        floor = json.loads(bare.stdout.strip().splitlines()[-1])
+        result["bare_wall_seconds"] = floor["wall_seconds"]
+        result["page_bytes_per_defect"] = floor["page_bytes"] / max(1, floor["defects"])
     minimum = (
         1  # token exchange
         + max(1, math.ceil(len(sizes) / page_size))  # getUserScopes pages
@@ -163,6 +164,11 @@ def report(r: dict[str, Any]) -> None:
                 else "the rig's own floor (requests + json.loads, defect pages only)",
             ),
             ("wall / bare client", f"{r['over_bare_ratio']:.2f}x", "what the exporter adds"),
+            (
+                "defect page bytes",
+                f"{r['page_bytes_per_defect']:.0f} B",
+                "per defect, as the bare client read them",
+            ),
             ("idle RSS", f"{r['idle_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak RSS", f"{r['peak_rss_kib'] / 1024:.1f} MiB", ""),
             ("peak - idle RSS", f"+{r['rss_growth_mib']:.1f} MiB", "target <= +40 MiB"),

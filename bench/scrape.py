@@ -1,5 +1,6 @@
 """Scrape benchmark: /metrics with ~10k series under 16 concurrent clients, against the same
-bytes served from a file by nginx, both measured by wrk in the same run.
+bytes served from a file by nginx, both measured by wrk in the same run; once in the text
+format and once in OpenMetrics (asked for with Prometheus' own Accept header).
 
     python -m bench.scrape [--connections 16] [--duration 10]
 
@@ -30,6 +31,11 @@ causely:
 collection:
   interval: 10m
 """
+# Prometheus' default scrape Accept header.
+OPENMETRICS_ACCEPT = (
+    "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+    "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
 NGINX_CONF = """
 worker_processes auto;
 daemon off;
@@ -52,6 +58,10 @@ http {{
     location = /metrics {{
       default_type "text/plain; version=0.0.4; charset=utf-8";
       alias {tmp}/metrics.txt;
+    }}
+    location = /metrics-om {{
+      default_type "application/openmetrics-text; version=1.0.0; charset=utf-8";
+      alias {tmp}/metrics.om;
     }}
   }}
 }}
@@ -127,6 +137,13 @@ def run(connections: int, duration: int) -> dict[str, Any]:
                         time.sleep(0.2)
                     body = requests.get(exporter + "/metrics", timeout=10).content
                     (tmp / "metrics.txt").write_bytes(body)
+                    om_body = requests.get(
+                        exporter + "/metrics",
+                        headers=dict([OPENMETRICS_ACCEPT.split(": ", 1)]),
+                        timeout=10,
+                    ).content
+                    assert om_body.endswith(b"# EOF\n")
+                    (tmp / "metrics.om").write_bytes(om_body)
                     series = sum(1 for line in body.splitlines() if line and line[:1] != b"#")
                     user = "user root;" if os.geteuid() == 0 else ""
                     (tmp / "nginx.conf").write_text(
@@ -139,6 +156,10 @@ def run(connections: int, duration: int) -> dict[str, Any]:
                         plain = [
                             wrk(exporter + "/metrics", connections, duration, []),
                             wrk(nginx + "/metrics", connections, duration, []),
+                        ]
+                        om = [
+                            wrk(exporter + "/metrics", connections, duration, [OPENMETRICS_ACCEPT]),
+                            wrk(nginx + "/metrics-om", connections, duration, []),
                         ]
                         single = wrk(exporter + "/metrics", 1, max(2, duration // 2), [])
                         gz = wrk(
@@ -158,11 +179,16 @@ def run(connections: int, duration: int) -> dict[str, Any]:
         "exporter_single_client": single,
         "p50_ratio": plain[0]["50%"] / plain[1]["50%"],
         "p99_ratio": plain[0]["99%"] / plain[1]["99%"],
+        "exporter_openmetrics": om[0],
+        "nginx_openmetrics": om[1],
+        "openmetrics_p50_ratio": om[0]["50%"] / om[1]["50%"],
+        "openmetrics_p99_ratio": om[0]["99%"] / om[1]["99%"],
     }
 
 
 def report(r: dict[str, Any]) -> None:
     e, n, g = r["exporter"], r["nginx"], r["exporter_gzip"]
+    oe, on = r["exporter_openmetrics"], r["nginx_openmetrics"]
     print_table(
         f"/metrics: {r['series']} series ({r['body_bytes'] / 1e6:.2f} MB), "
         f"{r['connections']} concurrent connections, {r['duration_seconds']} s each (wrk)",
@@ -176,6 +202,22 @@ def report(r: dict[str, Any]) -> None:
             ("p50 exporter / nginx", f"{r['p50_ratio']:.2f}x", "target <= 1.2x"),
             ("p99 exporter / nginx", f"{r['p99_ratio']:.2f}x", ""),
             (
+                "OpenMetrics: exporter p50 / p99",
+                f"{oe['50%']:.2f} / {oe['99%']:.2f} ms",
+                f"{oe['rps']:.0f} req/s",
+            ),
+            (
+                "OpenMetrics: nginx p50 / p99",
+                f"{on['50%']:.2f} / {on['99%']:.2f} ms",
+                f"{on['rps']:.0f} req/s",
+            ),
+            (
+                "OpenMetrics: p50 exporter / nginx",
+                f"{r['openmetrics_p50_ratio']:.2f}x",
+                "target <= 1.2x",
+            ),
+            ("OpenMetrics: p99 exporter / nginx", f"{r['openmetrics_p99_ratio']:.2f}x", ""),
+            (
                 "exporter gzip p50 / p99",
                 f"{g['50%']:.2f} / {g['99%']:.2f} ms",
                 f"{g['rps']:.0f} req/s",
@@ -186,7 +228,7 @@ def report(r: dict[str, Any]) -> None:
                 f"{r['exporter_single_client']['99%']:.2f} ms",
                 f"{r['exporter_single_client']['rps']:.0f} req/s",
             ),
-            ("errors", f"{int(e['errors'] + n['errors'] + g['errors'])}", ""),
+            ("errors", f"{int(e['errors'] + n['errors'] + g['errors'] + oe['errors'])}", ""),
         ],
     )
 

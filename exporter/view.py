@@ -51,6 +51,14 @@ class CauseFlowView:
 
 
 @dataclass(frozen=True)
+class ReloadState:
+    """The outcome of the last configuration load (at start or on SIGHUP)."""
+
+    successful: bool
+    success_time: float
+
+
+@dataclass(frozen=True)
 class BridgeStats:
     """The Alertmanager bridge's counters, read when a cycle's exposition is rendered."""
 
@@ -80,6 +88,7 @@ class View:
     # (operation, reason) -> API nodes skipped for a wrong type or an unfit id
     skipped_nodes: Mapping[tuple[str, str], int] = field(default_factory=dict)
     bridge: BridgeStats | None = None
+    reload: ReloadState | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import threading
 from types import FrameType
 
 from exporter import __version__
-from exporter.app.reload import Reloader, WithReloadState
+from exporter.app.reload import Reloader
 from exporter.app.wiring import (
     build_collector,
     build_sources,
@@ -84,9 +84,11 @@ def run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> i
             "event=config_reloaded interval=%.0fs effective=next_cycle", new.collection.interval
         )
 
-    reloader = Reloader(reload)
+    reloader = Reloader(reload, collector.republish)
+    collector.reload_state = lambda: reloader.state
+    collector.republish()  # the first snapshot was rendered before the reloader existed
     try:
-        server = ExporterServer(settings, WithReloadState(lambda: collector.snapshot, reloader))
+        server = ExporterServer(settings, lambda: collector.snapshot)
     except OSError as exc:
         message = f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}"
         print(f"causely-exporter: {message}", file=sys.stderr)

@@ -13,17 +13,16 @@ unit_state.py.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
-from typing import Protocol
 
 from exporter.client.stats import ApiStats
 from exporter.collect.cycle_view import CycleViews, parts_view, resolve_view
+from exporter.collect.snapshot import Render, Snapshot, with_exposition
 from exporter.collect.supervision import FailureLog, run_bounded
 from exporter.collect.unit_state import SourceState, source_up
 from exporter.config.model import Config
@@ -33,7 +32,7 @@ from exporter.sources.base import SkipCounter, Source
 from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
 from exporter.sources.causeflow import IncidentResult
 from exporter.sources.causely.defects import ScopeResult
-from exporter.view import BridgeStats, View
+from exporter.view import BridgeStats, ReloadState, View
 
 log = logging.getLogger("exporter.collector")  # pinned: log lines keep their name
 
@@ -50,36 +49,6 @@ def liveness_window(config: Config) -> float:
     collection = config.collection
     bound = max(collection.interval, collection.deadline) + collection.deadline
     return bound + max(LIVENESS_MARGIN_SECONDS, 0.1 * bound)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the server serves: bytes rendered once, and the facts readiness needs."""
-
-    body: bytes
-    gzip_body: bytes
-    created_at: float
-    # End of the last cycle in which at least one unit brought fresh data.
-    data_time: float | None
-    ok: bool
-    # time.monotonic() past which no newer snapshot means the collector is stuck or dead.
-    live_until: float = math.inf
-    render_failed: bool = False  # the last cycle's render failed; these bytes are older
-
-
-class Rendered(Protocol):
-    """What a render of the view gives: the exposition, plain and gzip."""
-
-    @property
-    def body(self) -> bytes: ...
-
-    @property
-    def gzip_body(self) -> bytes: ...
-
-
-# The renderer is handed in (app/ passes metrics' render): collect/ knows the view, not its
-# exposition, so the metrics stay a consumer of the view like the bridge.
-Render = Callable[[View], Rendered]
 
 
 class Collector:
@@ -119,6 +88,10 @@ class Collector:
         # where their own counters come from. Called inside try/except: they cannot end the loop.
         self.view_hooks: list[Callable[[View], None]] = []
         self.extra_stats: Callable[[], BridgeStats] | None = None
+        # The outcome of the last config load, rendered with each view (app/ sets it).
+        self.reload_state: Callable[[], ReloadState] | None = None
+        self._last_view: View | None = None
+        self._publish_lock = threading.Lock()  # the loop's publish, or a republish after a reload
         self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
         self._publish(time.time(), None, ok=False)
         self._pending: tuple[Config, list[Source]] | None = None
@@ -270,18 +243,39 @@ class Collector:
 
     def _publish(self, now: float, duration: float | None, ok: bool) -> Snapshot:
         """Render and swap in a new snapshot; on failure keep serving the previous bytes."""
-        try:
-            snapshot = self._build(now, duration, ok)
-        except Exception as exc:
-            self._render_failures += 1
-            log.error(
-                "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
-            )
-            log.debug("event=render_failed_traceback", exc_info=exc)
-            # live_until stays: renders failing for the whole window make /healthz fail.
-            snapshot = replace(self._snapshot, render_failed=True)
-        self._snapshot = snapshot
-        return snapshot
+        with self._publish_lock:
+            try:
+                snapshot = self._build(now, duration, ok)
+            except Exception as exc:
+                self._log_render_failure(exc)
+                # live_until stays: renders failing for the whole window make /healthz fail.
+                snapshot = replace(self._snapshot, render_failed=True)
+            self._snapshot = snapshot
+            return snapshot
+
+    def republish(self) -> None:
+        """Render the last view again with the current reload state (after a SIGHUP), so the
+        reload gauges change at once; the data and the readiness facts stay the cycle's."""
+        with self._publish_lock:
+            view = self._last_view
+            if view is None:
+                return
+            try:
+                if self.reload_state is not None:
+                    view = replace(view, reload=self.reload_state())
+                exposition = self._render(view)
+            except Exception as exc:
+                self._log_render_failure(exc)
+                return
+            self._last_view = view
+            self._snapshot = with_exposition(self._snapshot, exposition)
+
+    def _log_render_failure(self, exc: Exception) -> None:
+        self._render_failures += 1
+        log.error(
+            "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
+        )
+        log.debug("event=render_failed_traceback", exc_info=exc)
 
     def _skipped_nodes(self) -> dict[tuple[str, str], int]:
         totals = Counter(self._retired_skips)
@@ -310,9 +304,9 @@ class Collector:
         )
         view = self._hand_over(view)
         exposition = self._render(view)
-        return Snapshot(
-            exposition.body, exposition.gzip_body, now, self._data_time, ok, self._live_until()
-        )
+        self._last_view = view
+        empty = Snapshot(b"", b"", now, self._data_time, ok, self._live_until())
+        return with_exposition(empty, exposition)
 
     def _hand_over(self, view: View) -> View:
         for hook in self.view_hooks:
@@ -325,4 +319,6 @@ class Collector:
                 view = replace(view, bridge=self.extra_stats())
             except Exception as exc:
                 log.error("event=view_hook_failed hook=stats error=%r", exc)
+        if self.reload_state is not None:
+            view = replace(view, reload=self.reload_state())
         return view

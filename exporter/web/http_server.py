@@ -1,11 +1,12 @@
 """The HTTP server: serves the current snapshot's bytes. It never touches a source.
 
-/metrics copies bytes rendered once per cycle (gzip when asked), /healthz answers 200 while
-the collector keeps publishing snapshots (503 once it is stuck or dead: Snapshot.live_until),
-/readyz once fresh data exists, / is a landing page. Each connection gets its own
-thread, so many scrapes are served at once; how connections are accepted, capped and kept
-alive is in exporter.web.listener, and what a connection may cost (head size, deadlines, how many
-at once, who gives way) in exporter.web.connections. TLS, basic auth and extra headers come from
+/metrics copies bytes rendered once per cycle (OpenMetrics or text as Accept weighs them,
+gzip when asked), /healthz answers 200 while the collector keeps publishing snapshots (503
+once it is stuck or dead: Snapshot.live_until), /readyz once fresh data exists, / is a
+landing page. Each connection gets its own thread, so many scrapes are served at once; how
+connections are accepted, capped and kept alive is in exporter.web.listener, and what a
+connection may cost (head size, deadlines, how many at once, who gives way) in
+exporter.web.connections. TLS, basic auth and extra headers come from
 --web.config.file and can be swapped at run time (set_web_config).
 
 This is the standard library's http.server, hardened, rather than a server library: it meets
@@ -23,12 +24,12 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from exporter import __version__
-from exporter.collect.collector import Snapshot
-from exporter.metrics.exposition import CONTENT_TYPE
+from exporter.collect.snapshot import Snapshot
+from exporter.metrics.exposition import OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE
 from exporter.web.basic_auth import AuthResult, parse_basic_authorization
 from exporter.web.connections import ConnectionLimits, ConnectionTable
 from exporter.web.listener import ConnectionHandler, Listener
-from exporter.web.request import accepts_gzip
+from exporter.web.request import accepts_gzip, prefers_openmetrics
 from exporter.web.web_config import WebConfig
 
 UNPROTECTED_PATHS = ("/healthz", "/readyz")  # probes cannot carry credentials
@@ -130,16 +131,16 @@ class _Handler(ConnectionHandler):
 
     def _metrics(self, head: bool) -> None:
         snapshot = self.server.snapshot()
-        if accepts_gzip(self.headers.get("Accept-Encoding")):
-            self._send(
-                200,
-                snapshot.gzip_body,
-                CONTENT_TYPE,
-                head,
-                extra={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-            )
+        if snapshot.openmetrics_body and prefers_openmetrics(self.headers.get("Accept")):
+            body, packed = snapshot.openmetrics_body, snapshot.openmetrics_gzip_body
+            content_type = OPENMETRICS_CONTENT_TYPE
         else:
-            self._send(200, snapshot.body, CONTENT_TYPE, head, extra={"Vary": "Accept-Encoding"})
+            body, packed, content_type = snapshot.body, snapshot.gzip_body, TEXT_CONTENT_TYPE
+        vary = {"Vary": "Accept, Accept-Encoding"}
+        if accepts_gzip(self.headers.get("Accept-Encoding")):
+            self._send(200, packed, content_type, head, extra={"Content-Encoding": "gzip", **vary})
+        else:
+            self._send(200, body, content_type, head, extra=vary)
 
     def _liveness(self) -> tuple[bool, str]:
         """Down once no cycle has published a snapshot within the collector's own bound."""

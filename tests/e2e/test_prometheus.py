@@ -62,6 +62,15 @@ def test_prometheus_scrapes_ground_truth(tmp_path: Path, exporter_process: Any) 
             assert int(float(open_incidents[0]["value"][1])) == len(sim.incidents(statuses))
             up = prometheus.query('up{job="causely-exporter"}')
             assert up[0]["value"][1] == "1"
+            assert prometheus.query('process_start_time_seconds{job="causely-exporter"}')
+            # Prometheus asks for OpenMetrics first, and keeps a counter's metadata under its
+            # family name only when it got OpenMetrics (the text format names it _total).
+            metadata = requests.get(
+                prometheus.url + "/api/v1/targets/metadata",
+                params={"metric": "causely_exporter_api_requests"},
+                timeout=10,
+            ).json()["data"]
+            assert [m["type"] for m in metadata] == ["counter"], metadata
         finally:
             prometheus.stop()
 

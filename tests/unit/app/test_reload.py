@@ -153,3 +153,26 @@ def test_sighup_turns_the_bridge_on_and_moves_it(
         assert exporter.metrics()[RELOAD_OK][()] == 1
     assert exporter.stop() < 5 and exporter.proc.returncode == 0
     assert "Traceback" not in exporter.logs()
+
+
+def test_reload_gauges_change_at_once_not_at_the_next_cycle(
+    sim: Simulator, exporter_process: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(sim.scope_names()[:1], interval="120s"))
+    exporter = exporter_process(["--config.file", str(path)], sim_env(sim))
+    exporter.wait_ready()
+    om = {"Accept": "application/openmetrics-text; version=1.0.0"}
+    cycle = exporter.metrics()["causely_exporter_last_success_timestamp_seconds"][()]
+    path.write_text("collection:\n  interval: lots\n")
+    exporter.proc.send_signal(signal.SIGHUP)
+    # The next cycle is two minutes away: the failed reload shows well before it, in both
+    # formats, over the same cycle's data.
+    wait_for(lambda: exporter.metrics()[RELOAD_OK][()] == 0, "failed reload", exporter.logs, 20)
+    served = requests.get(exporter.url + "/metrics", headers=om, timeout=5)
+    assert served.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert "\ncausely_exporter_config_last_reload_successful 0.0\n" in served.text
+    assert served.text.endswith("\n# EOF\n")
+    metrics = exporter.metrics()
+    assert metrics["causely_exporter_last_success_timestamp_seconds"][()] == cycle
+    assert exporter.stop() < 5 and exporter.proc.returncode == 0

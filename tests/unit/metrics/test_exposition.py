@@ -1,19 +1,36 @@
-"""Rendering one cycle's view: family by family, the same bytes as one whole-registry render."""
+"""Rendering one cycle's view: family by family, both formats, the same bytes as one
+whole-registry render by prometheus_client."""
 
 from __future__ import annotations
 
 import gzip
+import platform
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.openmetrics import exposition as openmetrics
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from exporter.metrics import exposition
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
+from exporter.view import View
 from tests.conftest import InProcess, sim_config
 
 
-def test_streamed_render_equals_a_whole_registry_render() -> None:
+class _Families:
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families
+
+
+@pytest.fixture(scope="module")
+def view() -> View:
     config = SimulatorConfig(seed=3, scopes=4, defects=2000, incidents=40, slos_per_scope=80)
     with Simulator(config) as sim:
         run = InProcess(
@@ -33,9 +50,47 @@ def test_streamed_render_equals_a_whole_registry_render() -> None:
         run.collector._render = keep  # type: ignore[method-assign]
         snapshot = run.collector.collect_once()
     assert snapshot.ok and len(views) == 1
+    result: View = views[0]
+    return result
+
+
+def test_streamed_render_equals_a_whole_registry_render(view: View) -> None:
+    families = list(exposition.view_families(view)) + list(exposition.runtime_families())
     whole = CollectorRegistry(auto_describe=False)
-    whole.register(exposition._ViewCollector(views[0]))
-    expected = generate_latest(whole)
-    assert len(expected) > 100_000
-    assert snapshot.body == expected
-    assert gzip.decompress(snapshot.gzip_body) == expected
+    whole.register(_Families(families))
+    rendered = exposition.write(families)
+
+    text = generate_latest(whole)
+    assert len(text) > 100_000
+    assert rendered.body == text
+    assert gzip.decompress(rendered.gzip_body) == text
+
+    om = openmetrics.generate_latest(whole)  # type: ignore[no-untyped-call]
+    assert rendered.openmetrics_body == om
+    assert gzip.decompress(rendered.openmetrics_gzip_body) == om
+    assert om.endswith(b"\n# EOF\n") and om.count(b"# EOF") == 1
+
+
+def test_openmetrics_body_passes_the_strict_parser(view: View) -> None:
+    rendered = exposition.render(view)
+    # The client library's OpenMetrics parser raises on anything the format forbids
+    # (a missing EOF, a counter sample without _total, a bad escape, a duplicate family).
+    parsed = {f.name: f for f in text_string_to_metric_families(rendered.openmetrics_body.decode())}
+    assert parsed["causely_exporter_api_requests"].type == "counter"
+    assert all(s.name.endswith("_total") for s in parsed["causely_exporter_api_requests"].samples)
+    assert parsed["causely_active_defects"].type == "gauge"
+
+
+def test_process_and_python_metrics_and_build_info(view: View) -> None:
+    body = exposition.render(view).body.decode()
+    for name in (
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_start_time_seconds",
+        "process_open_fds",
+        "python_info{",
+        "python_gc_collections_total{",
+    ):
+        assert f"\n{name}" in body, name
+    build = f'causely_exporter_build_info{{python_version="{platform.python_version()}",'
+    assert build in body

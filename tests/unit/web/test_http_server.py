@@ -15,18 +15,38 @@ import bcrypt
 import pytest
 import requests
 
-from exporter.collect.collector import Snapshot
+from exporter.collect.snapshot import Snapshot
 from exporter.config.file import ConfigError
 from exporter.web.http_server import ExporterServer, ServerSettings
-from exporter.web.request import accepts_gzip, parse_listen_address
+from exporter.web.request import accepts_gzip, parse_listen_address, prefers_openmetrics
 from exporter.web.web_config import WebConfig, load_web_config
 
 BODY = b"# HELP x_total y\n# TYPE x_total counter\nx_total 1.0\n"
+OM_BODY = b"# HELP x y\n# TYPE x counter\nx_total 1.0\n# EOF\n"
+# What Prometheus 2.x sends by default, and Prometheus 3's default scrape_protocols.
+PROMETHEUS_2 = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+PROMETHEUS_3 = (
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,"
+    "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;"
+    "escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1"
+)
+TEXT_ONLY = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # scrape_protocols: [PrometheusText0.0.4]
 
 
 class Holder:
     def __init__(self) -> None:
-        self.snapshot = Snapshot(BODY, gzip.compress(BODY), time.time(), None, False)
+        self.snapshot = Snapshot(
+            BODY,
+            gzip.compress(BODY),
+            time.time(),
+            None,
+            False,
+            openmetrics_body=OM_BODY,
+            openmetrics_gzip_body=gzip.compress(OM_BODY),
+        )
 
 
 def start(holder: Holder, web: WebConfig | None = None, path: str = "/metrics") -> ExporterServer:
@@ -57,6 +77,74 @@ def test_metrics_plain_and_gzip_are_the_snapshot_bytes(served: tuple[Holder, str
     )
     assert raw.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(raw.raw.read()) == BODY
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_metrics_negotiates_openmetrics_by_the_accept_weights(
+    served: tuple[Holder, str], encoding: str
+) -> None:
+    _, url = served
+    cases = [
+        (PROMETHEUS_2, OM_BODY),
+        (PROMETHEUS_3, OM_BODY),
+        (TEXT_ONLY, BODY),
+        (None, BODY),  # no Accept: the text, as before
+        ("*/*", BODY),
+        ("application/openmetrics-text;q=0.2,text/plain;q=0.9", BODY),
+    ]
+    for accept, expected in cases:
+        headers = {"Accept-Encoding": encoding}
+        if accept is not None:
+            headers["Accept"] = accept
+        answer = requests.get(url + "/metrics", headers=headers, timeout=5, stream=True)
+        raw = answer.raw.read()
+        body = gzip.decompress(raw) if encoding == "gzip" else raw
+        assert body == expected, accept
+        content_type = answer.headers["Content-Type"]
+        if expected is OM_BODY:
+            assert content_type == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        else:
+            assert content_type == "text/plain; version=0.0.4; charset=utf-8"
+        assert answer.headers["Vary"] == "Accept, Accept-Encoding"
+
+
+def test_before_the_first_render_openmetrics_asks_get_the_text(
+    served: tuple[Holder, str],
+) -> None:
+    holder, url = served
+    holder.snapshot = replace(holder.snapshot, openmetrics_body=b"", openmetrics_gzip_body=b"")
+    answer = requests.get(url + "/metrics", headers={"Accept": PROMETHEUS_2}, timeout=5)
+    assert answer.content == BODY and answer.headers["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (PROMETHEUS_2, True),
+        (PROMETHEUS_3, True),
+        (TEXT_ONLY, False),
+        (None, False),
+        ("", False),
+        ("*/*", False),
+        ("application/openmetrics-text", True),
+        ("Application/OpenMetrics-Text; Version=1.0.0", True),
+        ("application/openmetrics-text;version=2.0.0", False),  # a body we do not write
+        ("application/openmetrics-text;q=0", False),
+        ("application/openmetrics-text;q=nan", False),
+        ("application/openmetrics-text;q=7", False),
+        ("application/openmetrics-text;q=0.5,text/plain;q=0.5", True),  # named both: tie
+        ("application/openmetrics-text;q=0.5,*/*;q=0.5", True),  # named beats wildcard
+        ("application/*,text/plain;q=0.9", True),
+        ("text/*;q=0.3,application/openmetrics-text;q=0.2", False),
+        ("application/json", False),
+        (",,;;=,q=,;q", False),
+        # Only the first 64 items are read: the text/plain at the end is never seen.
+        ("application/openmetrics-text;q=0.1," * 200 + "text/plain", True),
+        ("application/*;q=0.5,text/*;q=0.5", False),
+    ],
+)
+def test_accept_header(header: str | None, expected: bool) -> None:
+    assert prefers_openmetrics(header) is expected
 
 
 def test_paths_and_methods(served: tuple[Holder, str]) -> None:

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from exporter.app.cli import main
-from exporter.collect.collector import Snapshot
+from exporter.collect.snapshot import Snapshot
 from exporter.web import basic_auth
 from exporter.web.basic_auth import BasicAuthChecker, RateLimit
 from exporter.web.connections import ConnectionLimits
