@@ -66,7 +66,13 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
         assert config.causely.client_id and config.causely.client_secret
         gate = RateLimitGate(stop, config.http.max_requests_per_second)
         token_client = ApiClient(
-            config.http, stats, stop, gate=gate, pool_size=2, base_url=config.causely.auth_url
+            config.http,
+            stats,
+            stop,
+            gate=gate,
+            pool_size=2,
+            base_url=config.causely.auth_url,
+            api="causely_auth",
         )
         auth = CauselyAuth(
             token_client,
@@ -83,6 +89,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             gate=gate,
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
+            api="causely",
         )
         causely = CauselySource(config.causely, api_client, causely_alerts)
         sources.append(causely)
@@ -98,6 +105,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             auth=StaticBearer(config.causeflow.token),
             pool_size=2,
             base_url=config.causeflow.base_url,
+            api="causeflow",
         )
         sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
     if parts is not None:

@@ -26,7 +26,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from exporter import __version__
 from exporter.client.body import BodyError, head_deadline, parse_json, read_body
 from exporter.client.errors import ApiError, Stopped, TransientError, error_from_body
-from exporter.client.ratelimit import GateClosed, GatedAdapter, RateLimitGate, parse_reset_time
+from exporter.client.ratelimit import (
+    GateClosed,
+    GatedAdapter,
+    RateLimitGate,
+    parse_quota,
+    parse_reset_time,
+)
 from exporter.client.stats import ApiStats
 from exporter.config.model import HttpConfig
 from exporter.config.proxies import proxies_for
@@ -82,8 +88,10 @@ class ApiClient:
         gate: RateLimitGate | None = None,
         pool_size: int = 8,
         base_url: str = "",
+        api: str = "",
     ) -> None:
         self._config = http
+        self._api = api  # names the quota gauges; "" keeps no quota
         self._stats = stats
         self._stop = stop
         self._auth = auth
@@ -188,6 +196,10 @@ class ApiClient:
             return response, headers
 
     def _close_gate_on_429(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if self._api:
+            quota = parse_quota(response.headers, time.time())
+            if quota is not None:
+                self._stats.quota(self._api, quota)
         if response.status_code == 429:
             reset_at = parse_reset_time(response.headers, time.time())
             if reset_at is not None:

@@ -24,6 +24,12 @@ from requests.adapters import HTTPAdapter
 
 from exporter.client.body import bound_response_heads
 from exporter.client.errors import ApiError, Stopped
+from exporter.client.stats import Quota
+
+# A header value longer than this is not a number any API sends.
+MAX_QUOTA_HEADER_CHARS = 32
+# Above this a count stops being exact as a float, and no quota is that large.
+MAX_QUOTA = 2.0**53
 
 
 class RateLimitGate:
@@ -108,5 +114,34 @@ def parse_reset_time(headers: Mapping[str, str], received_at: float) -> float | 
         except ValueError:
             return None
         # Some servers send seconds-until-reset here instead of an epoch time.
-        return number if number > 1e9 else received_at + number
+        return _reset_instant(number, received_at)
     return None
+
+
+def _reset_instant(number: float, received_at: float) -> float:
+    return number if number > 1e9 else received_at + number
+
+
+def parse_quota(headers: Mapping[str, str], received_at: float) -> Quota | None:
+    """The X-RateLimit-* headers of any answer; None when it carries none that can be read.
+
+    Header values are untrusted: anything but a short, finite, non-negative number is
+    ignored, so a hostile value costs a header, never a series or an error.
+    """
+    limit = _quota_number(headers.get("X-RateLimit-Limit"))
+    remaining = _quota_number(headers.get("X-RateLimit-Remaining"))
+    reset = _quota_number(headers.get("X-RateLimit-Reset"))
+    if limit is None and remaining is None and reset is None:
+        return None
+    reset_at = None if reset is None else _reset_instant(reset, received_at)
+    return Quota(limit, remaining, reset_at, received_at)
+
+
+def _quota_number(raw: str | None) -> float | None:
+    if raw is None or len(raw) > MAX_QUOTA_HEADER_CHARS:
+        return None
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        return None
+    return number if 0.0 <= number < MAX_QUOTA else None  # nan fails both comparisons

@@ -6,10 +6,20 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exporter.client.error_text import CodeFolder
 from exporter.client.errors import KNOWN_CODES
+
+
+@dataclass(frozen=True)
+class Quota:
+    """An API's rate-limit window as its latest answer carrying the headers told it."""
+
+    limit: float | None  # X-RateLimit-Limit: requests per window
+    remaining: float | None  # X-RateLimit-Remaining
+    reset_at: float | None  # X-RateLimit-Reset, as Unix seconds
+    seen_at: float  # when that answer came
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class StatsSnapshot:
     requests: Mapping[tuple[str, str], int]
     retries: Mapping[tuple[str, str], int]
     errors: Mapping[tuple[str, str], int]
+    quotas: Mapping[str, Quota] = field(default_factory=dict)  # api -> quota
 
 
 class ApiStats:
@@ -32,6 +43,7 @@ class ApiStats:
         self._requests: Counter[tuple[str, str]] = Counter()
         self._retries: Counter[tuple[str, str]] = Counter()
         self._errors: Counter[tuple[str, str]] = Counter()
+        self._quotas: dict[str, Quota] = {}
 
     def request(self, operation: str, code: str) -> None:
         with self._lock:
@@ -46,6 +58,13 @@ class ApiStats:
         with self._lock:
             self._errors[(operation, code)] += 1
 
+    def quota(self, api: str, quota: Quota) -> None:
+        """Keep the newest quota of an API (`api` is one of the few names app/ gives)."""
+        with self._lock:
+            self._quotas[api] = quota
+
     def snapshot(self) -> StatsSnapshot:
         with self._lock:
-            return StatsSnapshot(dict(self._requests), dict(self._retries), dict(self._errors))
+            return StatsSnapshot(
+                dict(self._requests), dict(self._retries), dict(self._errors), dict(self._quotas)
+            )

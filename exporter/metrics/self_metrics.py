@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from exporter.client.stats import Quota
 from exporter.sources.values import clean
 from exporter.view import BridgeStats, ReloadState, View
 
@@ -81,6 +82,7 @@ def self_families(view: View) -> Iterator[Metric]:
         ["operation", "reason"],
         view.skipped_nodes,
     )
+    yield from quota_families(view.stats.quotas)
     build = GaugeMetricFamily(
         "causely_exporter_build_info",
         "Build information; always 1.",
@@ -155,3 +157,40 @@ def reload_families(state: ReloadState) -> Iterator[Metric]:
         "Time of the last successful configuration load, at start or on SIGHUP.",
         value=round(state.success_time, 3),
     )
+
+
+def quota_families(quotas: Mapping[str, Quota]) -> Iterator[Metric]:
+    """The rate-limit window of each API whose answers carry X-RateLimit-* headers."""
+    if not quotas:
+        return
+    rows: tuple[tuple[str, str, Callable[[Quota], float | None]], ...] = (
+        (
+            "causely_exporter_api_rate_limit_requests",
+            "Requests the API allows per rate-limit window (X-RateLimit-Limit of its latest "
+            "answer carrying it).",
+            lambda q: q.limit,
+        ),
+        (
+            "causely_exporter_api_rate_limit_remaining_requests",
+            "Requests left in the API's current rate-limit window (X-RateLimit-Remaining of its "
+            "latest answer carrying it).",
+            lambda q: q.remaining,
+        ),
+        (
+            "causely_exporter_api_rate_limit_reset_timestamp_seconds",
+            "When the API's rate-limit window resets (X-RateLimit-Reset), as Unix seconds.",
+            lambda q: q.reset_at,
+        ),
+        (
+            "causely_exporter_api_rate_limit_seen_timestamp_seconds",
+            "When the API last answered with X-RateLimit-* headers, as Unix seconds.",
+            lambda q: q.seen_at,
+        ),
+    )
+    for name, documentation, value_of in rows:
+        family = GaugeMetricFamily(name, documentation, labels=["api"])
+        for api, quota in sorted(quotas.items()):
+            value = value_of(quota)
+            if value is not None:
+                family.add_metric([api], value)
+        yield family

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.slos_per_scope,
         help="SLOs in each scope; 0: one or two per service",
     )
+    add(
+        "--quota-per-minute",
+        type=int,
+        default=defaults.quota_per_minute,
+        help="send X-RateLimit-* headers for a window of this many requests a minute; 0: none",
+    )
     add("--token-ttl", type=float, default=defaults.token_ttl, help="token lifetime in seconds")
     add(
         "--exit-after",
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             churn_interval=args.churn_interval,
             token_ttl=args.token_ttl,
             slos_per_scope=args.slos_per_scope,
+            quota_per_minute=args.quota_per_minute,
         )
     except ValueError as exc:
         print(f"{PROGRAM} simulate: {exc}", file=sys.stderr)

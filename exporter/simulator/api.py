@@ -14,7 +14,14 @@ from urllib.parse import parse_qs
 from exporter.logs import quote
 
 from . import causeflow, defect_nodes, graphql, hostile, hostile_nodes
-from .faults import NODE_KINDS, PAGE_KINDS, Fault, RequestInfo, rate_limit_advice
+from .faults import (
+    NODE_KINDS,
+    PAGE_KINDS,
+    QUOTA_HEADERS,
+    Fault,
+    RequestInfo,
+    rate_limit_advice,
+)
 from .names import http_date
 from .reply import Reply, error_reply, json_reply
 from .state import SimContext
@@ -87,6 +94,9 @@ def respond(ctx: SimContext, call: ApiCall, arrived: float | None = None) -> Rep
     """
     started = time.monotonic() if arrived is None else arrived
     reply = _respond_now(ctx, call)
+    if reply is not None:
+        for name, value in ctx.quota.headers(call.target, time.time()).items():
+            reply.headers.setdefault(name, value)  # a 429's own headers win
     remaining = ctx.config.latency - (time.monotonic() - started)
     if remaining > 0 and ctx.stopping.wait(remaining):
         return None
@@ -112,6 +122,10 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
         return hostile_nodes.apply(fault.kind, fault.params, call.operation, reply)
     if fault is not None and fault.kind in PAGE_KINDS:
         page_fault, page_params = fault.kind, fault.params
+    elif fault is not None and fault.kind == "quota_headers":
+        reply = _answer(ctx, call, None)
+        reply.headers.update({QUOTA_HEADERS[k]: str(v) for k, v in fault.params.items()})
+        return reply
     elif fault is not None and fault.kind in ("latency", "stall"):
         default = 30.0 if fault.kind == "stall" else 1.0
         if ctx.stopping.wait(float(fault.params.get("seconds", default))):

@@ -38,6 +38,10 @@ class SimulatorConfig:
     revoke_on_issue: bool = False
     # Which key the token exchange answers with.
     token_key: str = "access_token"
+    # > 0: every API answer (GraphQL and CauseFlow) carries X-RateLimit-Limit / -Remaining /
+    # -Reset for a window of this many requests a minute per target. Counted, not enforced
+    # (a rate_limit fault sends the 429s).
+    quota_per_minute: int = 0
 
     def __post_init__(self) -> None:
         # Fail at construction rather than with an odd HTTP answer much later.
@@ -55,6 +59,8 @@ class SimulatorConfig:
             raise ValueError(f"token_key must be one of {TOKEN_KEYS}")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.quota_per_minute < 0:
+            raise ValueError("quota_per_minute must not be negative")
         if self.token_max_uses < 0:
             raise ValueError("token_max_uses must not be negative")
         if self.latency < 0 or self.churn_interval < 0 or self.rate_limit_grace < 0:

@@ -49,6 +49,9 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     # impacts and symptoms lists of `size` entries each.
     "old_schema": frozenset({"graphql"}),
     "huge_lists": frozenset({"graphql"}),
+    # A normal answer whose X-RateLimit-* headers carry the given strings verbatim (hostile
+    # quota values: negative, nan, huge, not numbers).
+    "quota_headers": _ALL,
 }
 KINDS = tuple(KIND_TARGETS)
 NODE_KINDS = frozenset({"set_field", "hostile_strings", "distinct_names"})
@@ -73,6 +76,11 @@ EXPLAIN_PARAMS = {"old_schema": frozenset(), "huge_lists": frozenset({"size"})}
 # non_advancing_cursor too: "endCursor equals the request's cursor" needs one to equal.
 CURSOR_KINDS = frozenset({"non_advancing_cursor", "duplicate_node", "expired_cursor"})
 RATE_LIMIT_HEADERS = ("retry-after", "retry-after-date", "x-ratelimit-reset")
+QUOTA_HEADERS = {
+    "limit": "X-RateLimit-Limit",
+    "remaining": "X-RateLimit-Remaining",
+    "reset": "X-RateLimit-Reset",
+}
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,12 @@ def _check_params(kind: str, target: str, params: dict[str, Any]) -> None:
         hostile_nodes.check_params(kind, params)
     if kind in EXPLAIN_KINDS:
         _check_explain_params(kind, params)
+    if kind == "quota_headers":
+        unknown = set(params) - set(QUOTA_HEADERS)
+        if unknown:
+            raise ValueError(f"unknown param(s) for quota_headers: {', '.join(sorted(unknown))}")
+        if not params or not all(isinstance(v, str) and v.isprintable() for v in params.values()):
+            raise ValueError("quota_headers takes limit, remaining, reset: printable strings")
 
 
 def _check_explain_params(kind: str, params: dict[str, Any]) -> None:
@@ -274,3 +288,26 @@ class RateLimitLedger:
     def violations(self) -> int:
         with self._lock:
             return self._violations
+
+
+class QuotaWindow:
+    """Requests per target in the current minute, for the X-RateLimit-* headers."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[int, int]] = {}  # target -> (minute, requests)
+
+    def headers(self, target: str, now: float) -> dict[str, str]:
+        if self._per_minute <= 0 or target not in ("graphql", "causeflow"):
+            return {}
+        minute = int(now // 60)
+        with self._lock:
+            start, used = self._windows.get(target, (minute, 0))
+            used = used + 1 if start == minute else 1
+            self._windows[target] = (minute, used)
+        return {
+            "X-RateLimit-Limit": str(self._per_minute),
+            "X-RateLimit-Remaining": str(max(0, self._per_minute - used)),
+            "X-RateLimit-Reset": str((minute + 1) * 60),
+        }

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 
 from .config import SimulatorConfig
-from .faults import FaultQueue, RateLimitLedger
+from .faults import FaultQueue, QuotaWindow, RateLimitLedger
 from .world import World
 
 # Bounded so a demo left running for days does not grow without limit.
@@ -97,9 +97,11 @@ class SimContext:
     world: World
     faults: FaultQueue = field(default_factory=FaultQueue)
     ledger: RateLimitLedger = field(init=False)
+    quota: QuotaWindow = field(init=False)
     log: RequestLog = field(default_factory=RequestLog)
     tokens: TokenStore = field(default_factory=TokenStore)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.ledger = RateLimitLedger(self.config.rate_limit_grace)
+        self.quota = QuotaWindow(self.config.quota_per_minute)
