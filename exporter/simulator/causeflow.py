@@ -1,4 +1,8 @@
-"""CauseFlow REST: GET /v1/incidents with limit/cursor pagination and filters."""
+"""CauseFlow REST: GET /v1/incidents with limit/cursor pagination and filters.
+
+`status` and `severity` take one value each, as documented; `status=open,triaging` or a
+repeated `status=` is answered 400, as a server validating by the docs would.
+"""
 
 from __future__ import annotations
 
@@ -89,14 +93,14 @@ def _limit(params: dict[str, list[str]]) -> int:
 def _choices(
     params: dict[str, list[str]], name: str, allowed: tuple[str, ...]
 ) -> frozenset[str] | None:
-    # Accept both `status=open,triaging` and `status=open&status=triaging`.
-    values = {v.strip() for raw in params.get(name, []) for v in raw.split(",") if v.strip()}
-    unknown = sorted(values - set(allowed))
-    if unknown:
-        raise ValidationError(
-            f"{name} must be one of {', '.join(allowed)} (got {', '.join(unknown)})"
-        )
-    return frozenset(values) if values else None
+    """One value, as the docs say ("One of"): a list, joined or repeated, is a 400."""
+    values = [v for v in params.get(name, []) if v != ""]
+    if not values:
+        return None
+    if len(values) > 1 or values[0] not in allowed:
+        got = ", ".join(values)
+        raise ValidationError(f"{name} must be one of {', '.join(allowed)} (got {got})")
+    return frozenset(values)
 
 
 def _descending(params: dict[str, list[str]]) -> bool:

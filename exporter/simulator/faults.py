@@ -52,6 +52,10 @@ KIND_TARGETS: dict[str, frozenset[str]] = {
     # A normal answer whose X-RateLimit-* headers carry the given strings verbatim (hostile
     # quota values: negative, nan, huge, not numbers).
     "quota_headers": _ALL,
+    # What Causely's schema allows on entityTypeCounts: the list itself null, or rows whose
+    # severity is null (the simulator nulls every row's severity).
+    "null_list": frozenset({"graphql"}),
+    "null_severity": frozenset({"graphql"}),
 }
 KINDS = tuple(KIND_TARGETS)
 NODE_KINDS = frozenset({"set_field", "hostile_strings", "distinct_names"})
@@ -67,6 +71,8 @@ PAGE_KINDS = frozenset(
         "hostile_labels",
         "old_schema",
         "huge_lists",
+        "null_list",
+        "null_severity",
     }
 )
 # Kinds that only act on, and are only used up by, a defect query selecting impacts or symptoms.

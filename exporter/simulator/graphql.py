@@ -67,7 +67,7 @@ def handle(
             raise GraphQLError("variables must be an object")
         if variables.get("last") is not None or variables.get("before") is not None:
             raise GraphQLError("the simulator pages forward only (first/after)")
-        data: dict[str, Any] | list[dict[str, Any]]
+        data: dict[str, Any] | list[dict[str, Any]] | None
         if operation in config.unsupported_operations:
             # An older server whose schema lacks the field.
             raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
@@ -246,7 +246,7 @@ def _namespaces(world: World, scopes_filter: Any) -> frozenset[str]:
 
 def _entity_type_counts(
     world: World, variables: Mapping[str, Any], page_fault: str | None
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | None:
     flt = variables.get("entityFilter") or {}
     if not isinstance(flt, Mapping):
         raise GraphQLError("entityFilter must be an object")
@@ -256,12 +256,16 @@ def _entity_type_counts(
     namespaces = _namespaces(world, flt.get("scopesFilter") or {})
     wanted = None if types is None else frozenset(map(str, types))
     counts = world.entity_counts(namespaces, wanted)
+    if page_fault == "null_list":
+        return None
     rows: list[dict[str, Any]] = []
     for (entity_type, severity), count in sorted(counts.items()):
         if page_fault == "missing_fields":
             rows.append({"entityType": entity_type, "severity": severity})
         elif page_fault == "wrong_types":
             rows.append({"entityType": entity_type, "severity": 3, "count": str(count)})
+        elif page_fault == "null_severity":
+            rows.append({"entityType": entity_type, "severity": None, "count": count})
         else:
             rows.append({"entityType": entity_type, "severity": severity, "count": count})
     return rows

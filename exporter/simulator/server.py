@@ -148,7 +148,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         arrival = time.time()
         call = api.classify(method, path, query, body, self.headers.get("Authorization"))
         call.connection = self.connection_id
-        record = self.ctx.log.open(arrival, call.target, call.operation, path)
+        params = call.params if call.target == "causeflow" else None
+        record = self.ctx.log.open(arrival, call.target, call.operation, path, params)
         if self.ctx.ledger.arrival(call.target, arrival, call.connection):
             log.debug("event=rate_limit_violation target=%s", quote(call.target))
         reply = api.respond(self.ctx, call, self.arrived)

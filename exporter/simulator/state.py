@@ -23,6 +23,8 @@ class RequestRecord:
     operation: str
     status: int  # 0 until answered; stays 0 when the connection was reset instead
     path: str
+    # The query parameters of a CauseFlow request (its filters and cursor), for tests.
+    params: dict[str, list[str]] = field(default_factory=dict)
 
 
 class RequestLog:
@@ -30,9 +32,16 @@ class RequestLog:
         self._lock = threading.Lock()
         self._records: deque[RequestRecord] = deque(maxlen=MAX_REQUEST_RECORDS)
 
-    def open(self, at: float, target: str, operation: str, path: str) -> RequestRecord:
+    def open(
+        self,
+        at: float,
+        target: str,
+        operation: str,
+        path: str,
+        params: dict[str, list[str]] | None = None,
+    ) -> RequestRecord:
         # Logged on arrival so a request whose client gave up (stall) is still visible.
-        record = RequestRecord(at, target, operation, 0, path)
+        record = RequestRecord(at, target, operation, 0, path, dict(params or {}))
         with self._lock:
             self._records.append(record)
         return record

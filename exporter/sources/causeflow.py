@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -13,6 +13,7 @@ from exporter.client.api_client import ApiClient
 from exporter.client.errors import ApiError
 from exporter.config.api_values import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES
 from exporter.config.model import CauseFlowConfig
+from exporter.logs import quote
 from exporter.resolve_times import ActiveSet
 from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
 from exporter.sources.pagination import CursorExpired, Page, walk
@@ -139,17 +140,13 @@ class CauseFlowSource:
 
     def collect(self, unit: str, deadline: float) -> IncidentResult:
         counts = FoldingCounter(MAX_INCIDENT_COMBINATIONS, incident_bucket)
-        reported: list[int] = []
-        read = 0
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._tracks_resolves() else None
         alertable: Best[Incident] = Best(self._alerts.limit, incident_order)
         alert_severities = frozenset(self._alerts.severities)
         alert_statuses = frozenset(self._alerts.statuses)
 
         def filtered(items: Iterator[Any]) -> Iterator[Incident]:
-            nonlocal read
             for item in items:
-                read += 1
                 incident = parse_incident(item)
                 if incident is None:
                     incident_id = incident_id_of(item)
@@ -167,21 +164,9 @@ class CauseFlowSource:
                     alertable.add(incident)
                 yield incident
 
-        pages = walk(
-            OPERATION,
-            partial(self._page, deadline),
-            key=lambda item: node_key(incident_id_of(item)),
-            max_restarts=self._config.max_restarts,
-            on_page=partial(self._on_page, reported),
+        kept = top_k(
+            filtered(self._items(deadline)), self._config.max_incident_series, incident_order
         )
-        kept = top_k(filtered(pages), self._config.max_incident_series, incident_order)
-        if reported and reported[-1] != read:
-            log.warning(
-                "event=count_mismatch operation=%s reported=%d read=%d",
-                OPERATION,
-                reported[-1],
-                read,
-            )
         combinations, folded = counts.finish()
         total = sum(combinations.values())
         paged = alertable.result()
@@ -203,24 +188,61 @@ class CauseFlowSource:
         wanted = not statuses or set(CAUSEFLOW_OPEN_STATUSES) <= set(statuses)
         return self._config.time_to_resolve and wanted
 
+    def _filters(self) -> list[dict[str, str]]:
+        """The server-side filters of each walk: one status per walk (the docs allow one
+        value), and the severity only when a single one is configured; several severities
+        are filtered here instead of multiplying the walks."""
+        severities = self._config.severities
+        common = {"severity": severities[0]} if len(severities) == 1 else {}
+        if not self._config.statuses:
+            return [common]
+        return [{"status": status, **common} for status in self._config.statuses]
+
+    def _items(self, deadline: float) -> Iterator[Any]:
+        """Every item of every walk, once: an incident whose status changes between two walks
+        is seen by both (or, moving back, by neither until the next cycle)."""
+        walks = self._filters()
+        seen: set[Hashable] | None = set() if len(walks) > 1 else None
+        for filters in walks:
+            reported: list[int] = []
+            read = 0
+            for item in walk(
+                OPERATION,
+                partial(self._page, deadline, filters),
+                key=lambda item: node_key(incident_id_of(item)),
+                max_restarts=self._config.max_restarts,
+                on_page=partial(self._on_page, reported),
+            ):
+                read += 1
+                if seen is not None:
+                    key = node_key(incident_id_of(item))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield item
+            if reported and reported[-1] != read:
+                log.warning(
+                    "event=count_mismatch operation=%s filter=%s reported=%d read=%d",
+                    OPERATION,
+                    quote(",".join(f"{k}={v}" for k, v in filters.items()) or "none"),
+                    reported[-1],
+                    read,
+                )
+
     def _on_page(self, reported: list[int], page: Page) -> None:
         if page.total is not None:
             reported.append(page.total)
         self.skips.add(OPERATION, "not_an_object", page.skipped)
 
     def _wanted(self, incident: Incident) -> bool:
-        # The server filters too, but whether it takes several values is not documented.
+        # The server filters one value per walk; several severities are filtered only here.
         statuses, severities = self._config.statuses, self._config.severities
         return (not statuses or incident.status in statuses) and (
             not severities or incident.severity in severities
         )
 
-    def _page(self, deadline: float, cursor: str | None) -> Page:
-        params: dict[str, str | int] = {"limit": self._config.page_size}
-        if self._config.statuses:
-            params["status"] = ",".join(self._config.statuses)
-        if self._config.severities:
-            params["severity"] = ",".join(self._config.severities)
+    def _page(self, deadline: float, filters: Mapping[str, str], cursor: str | None) -> Page:
+        params: dict[str, str | int] = {"limit": self._config.page_size, **filters}
         if cursor:
             params["cursor"] = cursor
         try:

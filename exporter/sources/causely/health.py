@@ -54,7 +54,13 @@ def health_variables(
 def parse_health(
     scope: str, entity_types: Sequence[str], rows: Any, skips: SkipCounter | None = None
 ) -> HealthResult:
-    """Counts from the rows; a wrong row is skipped and counted, a wrong list is an error."""
+    """Counts from the rows; a wrong row is skipped and counted, a wrong list is an error.
+
+    The schema allows a null list (no rows) and a null severity (counted as unknown, so the
+    type's total stays whole); neither is a wrong type.
+    """
+    if rows is None:
+        rows = []
     if not isinstance(rows, list):
         raise ApiError(OPERATION, "malformed_response", "entityTypeCounts is not a list")
     if len(rows) > MAX_ROWS:
@@ -69,12 +75,12 @@ def parse_health(
             skipped += 1
             continue
         entity_type, severity, count = row.get("entityType"), row.get("severity"), row.get("count")
-        if type(count) is not int or count < 0 or not isinstance(severity, str):
+        if type(count) is not int or count < 0 or not isinstance(severity, str | None):
             skipped += 1
             continue
         if entity_type not in wanted:
             continue  # a server ignoring the filter must not add label values
-        if severity not in ENTITY_SEVERITIES:
+        if severity not in ENTITY_SEVERITIES:  # None included
             severity = UNKNOWN
         key = (str(entity_type), severity)
         counts[key] = counts.get(key, 0) + count

@@ -236,6 +236,30 @@ def test_hostile_health_rows_are_skipped(sim: Simulator, kind: str) -> None:
     assert entities(run.cycle(), scope) == health_truth(sim, scope, ("Service",))
 
 
+def test_the_nulls_causely_s_schema_allows_are_no_errors(
+    sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    scope = sim.scope_names()[0]
+    run = InProcess(sim_config(sim, causely={"scopes": [scope]}))
+    truth = health_truth(sim, scope, ("Service",))
+    sim.inject("null_list", operation="entityTypeCounts")
+    metrics = run.cycle()
+    assert up(metrics, "causely_entities_up", scope) == 1  # a null list holds no rows
+    assert set(entities(metrics, scope).values()) == {0}
+
+    sim.inject("null_severity", operation="entityTypeCounts")
+    caplog.clear()
+    metrics = run.cycle()
+    assert up(metrics, "causely_entities_up", scope) == 1
+    counted = entities(metrics, scope)
+    # Null severities count as unknown: the type's total stays whole, nothing is skipped.
+    assert counted[("Service", "unknown")] == sum(truth.values()) > 0
+    assert all(counted[("Service", s)] == 0 for s in ENTITY_SEVERITIES)
+    skipped = metrics.get("causely_exporter_skipped_nodes_total", {})
+    assert not any(dict(k)["operation"] == "entityTypeCounts" for k in skipped)
+    assert "health_rows_skipped" not in caplog.text
+
+
 def test_hostile_slo_nodes_become_safe_labels(sim: Simulator) -> None:
     scope = sim.scope_names()[0]
     run = InProcess(sim_config(sim, causely={"scopes": [scope], "page_size": 10}))
