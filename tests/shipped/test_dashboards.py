@@ -147,7 +147,7 @@ def test_template_variables(uid: str) -> None:
     scope = v["scope"]
     assert scope["type"] == "query"
     assert scope["datasource"] == DS
-    assert scope["query"] == "label_values(causely_scope_up, scope)"
+    assert scope["query"] == 'label_values(causely_scope_up{job="causely-exporter"}, scope)'
     assert scope["multi"] is True
     assert scope["includeAll"] is True
 
