@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import names
 from .data import SimDefect, entity_labels
 from .explanations import ACTIVE, SERVICE_SYMPTOMS, SimSymptom, explain, service_entity
+from .selection import Tree, project, subselection
 
 DEFAULT_HUGE_SIZE = 10_000
 MAX_HUGE_SIZE = 1_000_000  # a typo'd size should fail, not exhaust the test machine
@@ -77,10 +78,12 @@ def defect_node(
 
 @dataclass(frozen=True)
 class Selection:
-    """Which of the two lists a defect query asks for."""
+    """Which of the two lists a defect query asks for, and which of their fields."""
 
     impacts: bool = False
     symptoms: bool = False
+    impact_fields: Tree | None = field(default=None, compare=False)
+    symptom_fields: Tree | None = field(default=None, compare=False)
 
     def __bool__(self) -> bool:
         return self.impacts or self.symptoms
@@ -91,7 +94,12 @@ def selection(payload: Any, operation: str) -> Selection:
     query = payload.get("query") if isinstance(payload, Mapping) else None
     if operation != "defectConnection" or not isinstance(query, str):
         return Selection()
-    return Selection(_IMPACTS.search(query) is not None, _SYMPTOMS.search(query) is not None)
+    return Selection(
+        _IMPACTS.search(query) is not None,
+        _SYMPTOMS.search(query) is not None,
+        subselection(query, "impacts"),
+        subselection(query, "symptoms"),
+    )
 
 
 def old_schema_error(selected: Selection) -> dict[str, Any]:
@@ -135,8 +143,17 @@ def node_fields(
         if selected.symptoms:
             wire = [symptom_wire(s, i, defect.zulu) for i, s in enumerate(found.symptoms)]
             result["symptoms"] = wire
-        return _wrong_typed(result) if wrong else result
+        return _selected(selected, _wrong_typed(result) if wrong else result)
 
+    return fields
+
+
+def _selected(selected: Selection, fields: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields the query selected inside each list, as a real server answers."""
+    if "impacts" in fields:
+        fields["impacts"] = project(fields["impacts"], selected.impact_fields)
+    if "symptoms" in fields:
+        fields["symptoms"] = project(fields["symptoms"], selected.symptom_fields)
     return fields
 
 
@@ -165,7 +182,8 @@ def _huge_fields(selected: Selection, size: int) -> NodeFields:
     def fields(defect: SimDefect) -> dict[str, Any]:
         found = cache.get(defect.namespace)
         if found is None:
-            found = cache[defect.namespace] = _huge_lists(defect, selected, size)
+            found = _huge_lists(defect, selected, size)
+            found = cache[defect.namespace] = _selected(selected, found)
         return found
 
     return fields

@@ -14,11 +14,13 @@ from typing import Any
 
 from exporter.sources.values import MAX_LABEL_CHARS, clean
 
-# The selections added inside `node { ... }` of the defect query.
+# The selections added inside `node { ... }` of the defect query: only what
+# explained_services reads (ids, names, times and flags of symptoms would be bytes per
+# symptom of every defect of every page, read by nobody).
 EXPLAIN_FIELDS = """
-                     impacts { entity { id name typeName labels { key value } } }
-                     symptoms { id name active state isPropagated entityId entityType
-                                entity { id name typeName labels { key value } } }"""
+                     impacts { entity { name typeName labels { key value } } }
+                     symptoms { state isPropagated
+                                entity { name typeName labels { key value } } }"""
 
 # (cluster, namespace, service): cluster may be "" (an entity without the label).
 Service = tuple[str, str, str]

@@ -13,6 +13,8 @@ import requests
 from exporter.simulator import names
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
+from exporter.sources.causely.defects import DEFECTS_EXPLAINED_QUERY, DEFECTS_QUERY_TEMPLATE
+from exporter.sources.causely.explained import explained_services
 
 CREDS = {"clientId": "demo-client", "secret": "demo-secret"}
 IMPACTS = "impacts { entity { id name typeName labels { key value } } }"
@@ -271,6 +273,36 @@ def test_page_bytes_with_and_without_the_fields(sim: Simulator) -> None:
     asked = len(post(s, sim, QUERY, first=100).content)
     print(f"\none page of 100 defects: {plain} bytes without, {asked} bytes with the fields")
     assert asked > plain
+
+
+# Every Symptom field the schema has: what a query reading them all would cost.
+FULL_FIELDS = """
+    impacts { entity { id name typeName labels { key value } } }
+    symptoms { id name active state isPropagated entityId entityType fromTime toTime
+               entity { id name typeName labels { key value } } }"""
+
+
+def test_only_the_selected_fields_are_sent(sim: Simulator) -> None:
+    s = session(sim)
+    trimmed = post(s, sim, DEFECTS_EXPLAINED_QUERY, first=100)
+    full = post(s, sim, DEFECTS_QUERY_TEMPLATE.replace("EXPLAIN", FULL_FIELDS), first=100)
+    symptoms = [e for n in nodes_of(trimmed) for e in n["symptoms"]]
+    impacts = [e for n in nodes_of(trimmed) for e in n["impacts"]]
+    assert symptoms and impacts
+    assert {k for e in symptoms for k in e} == {"state", "isPropagated", "entity"}
+    assert {k for e in symptoms for k in e["entity"]} == {"name", "typeName", "labels"}
+    assert {k for e in impacts for k in e["entity"]} == {"name", "typeName", "labels"}
+    full_keys = {k for n in nodes_of(full) for e in n["symptoms"] for k in e}
+    assert {"id", "fromTime", "entityId"} <= full_keys
+    # The same services either way: the trim costs nothing the exporter reads.
+    assert [explained_services(n) for n in nodes_of(trimmed)] == [
+        explained_services(n) for n in nodes_of(full)
+    ]
+    print(
+        f"\n100 defects: {len(full.content)} bytes with every field, "
+        f"{len(trimmed.content)} with the exporter's selection"
+    )
+    assert len(trimmed.content) < len(full.content)
 
 
 # --- faults -------------------------------------------------------------------------------
