@@ -21,8 +21,8 @@ demo: $(VENV)/.installed-package ## run the exporter against the built-in simula
 	$(BIN)/causely-exporter --demo --web.listen-address=127.0.0.1:9863
 
 lint: venv ## ruff check, ruff format --check, mypy --strict on exporter/
-	$(BIN)/ruff check exporter tests bench
-	$(BIN)/ruff format --check exporter tests bench
+	$(BIN)/ruff check exporter tests bench scripts
+	$(BIN)/ruff format --check exporter tests bench scripts
 	$(BIN)/mypy exporter
 
 test: venv lint ## lint, install prometheus/alertmanager if missing, run the whole suite

@@ -20,7 +20,6 @@ kube-prometheus users import mixin/mixin.libsonnet instead and override `_config
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 import _jsonnet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_prometheusrule import dump_yaml
+from gen_prometheusrule import dump_yaml, is_current
 from gen_prometheusrule import render as render_prometheusrule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +71,7 @@ def render(config: dict[str, Any] | None = None) -> dict[Path, str]:
     mixin = evaluate(config)
     header = (MIXIN / "rules_header.txt").read_text(encoding="utf-8")
     groups = [
-        {**group, "rules": [_ordered(rule) for rule in group["rules"]]}
-        for group in mixin["groups"]
+        {**group, "rules": [_ordered(rule) for rule in group["rules"]]} for group in mixin["groups"]
     ]
     files = {RULES: header + dump_yaml({"groups": groups})}
     for name, dashboard in sorted(mixin["dashboards"].items()):
@@ -141,25 +139,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write_or_check(path: Path, text: str, check: bool) -> int:
-    if not check:
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}")
-        return 0
-    try:
-        actual = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"gen_mixin: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 1
-    if actual == text:
-        return 0
-    diff = difflib.unified_diff(
-        actual.splitlines(keepends=True),
-        text.splitlines(keepends=True),
-        fromfile=f"{path.relative_to(ROOT)} (committed)",
-        tofile=f"{path.relative_to(ROOT)} (generated)",
-    )
-    sys.stderr.writelines(list(diff)[:200])
-    return 1
+    if check:
+        return 0 if is_current(path, text, "gen_mixin") else 1
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":

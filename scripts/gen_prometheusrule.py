@@ -2,8 +2,9 @@
 """Generate deploy/kubernetes/prometheusrule.yaml from the Prometheus rule file.
 
 The rule file deploy/prometheus/causely-exporter.rules.yml (itself rendered from mixin/ by
-scripts/gen_mixin.py) holds the alerts and recording rules; docker compose mounts it as is, and the Prometheus Operator gets the
-same groups wrapped in a PrometheusRule. Never edit the generated file by hand:
+scripts/gen_mixin.py) holds the alerts and recording rules; docker compose mounts it as is,
+and the Prometheus Operator gets the same groups wrapped in a PrometheusRule. Never edit the
+generated file by hand:
 
     python scripts/gen_prometheusrule.py            # (re)write the PrometheusRule
     python scripts/gen_prometheusrule.py --check    # exit 1 if the committed file is stale
@@ -116,6 +117,25 @@ def render(rules_path: Path, exclude: list[str] | None = None, rule_file: bool =
     return header + dump_yaml(manifest)
 
 
+def is_current(path: Path, expected: str, program: str) -> bool:
+    """Whether the committed file holds `expected`; if not, the diff (or why) on stderr."""
+    try:
+        actual = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"{program}: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    if actual == expected:
+        return True
+    diff = difflib.unified_diff(
+        actual.splitlines(keepends=True),
+        expected.splitlines(keepends=True),
+        fromfile=f"{_display(path)} (committed)",
+        tofile=f"{_display(path)} (generated)",
+    )
+    sys.stderr.writelines(list(diff)[:400])
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="rule file to read")
@@ -150,20 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {_display(args.output)}")
         return 0
 
-    try:
-        actual = args.output.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"gen_prometheusrule: cannot read {args.output}: {exc.strerror}", file=sys.stderr)
-        return 1
-    if actual == expected:
+    if is_current(args.output, expected, "gen_prometheusrule"):
         return 0
-    diff = difflib.unified_diff(
-        actual.splitlines(keepends=True),
-        expected.splitlines(keepends=True),
-        fromfile=f"{_display(args.output)} (committed)",
-        tofile=f"{_display(args.output)} (generated)",
-    )
-    sys.stderr.writelines(diff)
     print(
         f"{_display(args.output)} is out of date with {_display(args.rules)}; "
         "run `python scripts/gen_prometheusrule.py`",
