@@ -261,8 +261,7 @@ class Collector:
             if view is None:
                 return
             try:
-                if self.reload_state is not None:
-                    view = replace(view, reload=self.reload_state())
+                view = self._with_reload_state(view)
                 exposition = self._render(view)
             except Exception as exc:
                 self._log_render_failure(exc)
@@ -319,6 +318,9 @@ class Collector:
                 view = replace(view, bridge=self.extra_stats())
             except Exception as exc:
                 log.error("event=view_hook_failed hook=stats error=%r", exc)
-        if self.reload_state is not None:
-            view = replace(view, reload=self.reload_state())
-        return view
+        return self._with_reload_state(view)
+
+    def _with_reload_state(self, view: View) -> View:
+        if self.reload_state is None:
+            return view
+        return replace(view, reload=self.reload_state())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporter.metrics.families import CACHED, per_scope
+from exporter.sources.causely.defects import Defect
 from exporter.view import CauselyView
 
 
@@ -42,36 +43,24 @@ def causely_families(view: CauselyView) -> Iterator[Metric]:
         ],
     )
     width = len(view.entity_labels)
-    start = GaugeMetricFamily(
-        "causely_defect_start_timestamp_seconds",
-        "When the active defect started (fromTime), as Unix seconds" + CACHED,
-        labels=["scope", "defect_id"],
-    )
-    impacted = GaugeMetricFamily(
-        "causely_defect_impacted_services",
-        "Services impacted by the active defect (serviceCount)" + CACHED,
-        labels=["scope", "defect_id"],
-    )
     # One family at a time: render() drops each one before the next is built.
-    for scope, defects in sorted(view.defects.items()):
-        for d in defects:
-            entity = (d.labels + ("",) * width)[:width]
-            info.add_metric(
-                [scope, d.id, d.name, d.entity_name, d.entity_type, d.severity, *entity], 1
-            )
+    for scope, d in _each_defect(view):
+        entity = (d.labels + ("",) * width)[:width]
+        info.add_metric([scope, d.id, d.name, d.entity_name, d.entity_type, d.severity, *entity], 1)
     yield info
     del info
-    for scope, defects in sorted(view.defects.items()):
-        for d in defects:
-            if d.start_time is not None:
-                start.add_metric([scope, d.id], d.start_time)
-    yield start
-    del start
-    for scope, defects in sorted(view.defects.items()):
-        for d in defects:
-            if d.service_count is not None:
-                impacted.add_metric([scope, d.id], d.service_count)
-    yield impacted
+    yield _per_defect(
+        view,
+        "causely_defect_start_timestamp_seconds",
+        "When the active defect started (fromTime), as Unix seconds",
+        lambda d: d.start_time,
+    )
+    yield _per_defect(
+        view,
+        "causely_defect_impacted_services",
+        "Services impacted by the active defect (serviceCount)",
+        lambda d: d.service_count,
+    )
 
     yield per_scope(
         "causely_defect_series_dropped",
@@ -89,3 +78,22 @@ def causely_families(view: CauselyView) -> Iterator[Metric]:
         "1 if the last collection of the scope succeeded; on 0 its last good values are kept.",
         view.scope_up,
     )
+
+
+def _per_defect(
+    view: CauselyView, name: str, documentation: str, value_of: Callable[[Defect], float | None]
+) -> GaugeMetricFamily:
+    """One series per defect of causely_defect_info that has the value."""
+    family = GaugeMetricFamily(name, documentation + CACHED, labels=["scope", "defect_id"])
+    for scope, d in _each_defect(view):
+        value = value_of(d)
+        if value is not None:
+            family.add_metric([scope, d.id], value)
+    return family
+
+
+def _each_defect(view: CauselyView) -> Iterator[tuple[str, Defect]]:
+    """(scope, defect) of every per-defect series, scopes in order."""
+    for scope, defects in sorted(view.defects.items()):
+        for defect in defects:
+            yield scope, defect
