@@ -13,6 +13,7 @@ from typing import Any
 # field -> its own selection, or None for a leaf
 Tree = dict[str, "Tree | None"]
 _NAME = re.compile(r"[A-Za-z_]\w*")
+MAX_DEPTH = 32  # deeper sets are read as leaves: a hostile query cannot exhaust the stack
 
 
 def subselection(query: str, field: str) -> Tree | None:
@@ -24,15 +25,15 @@ def subselection(query: str, field: str) -> Tree | None:
     return tree
 
 
-def _block(query: str, i: int) -> tuple[Tree, int]:
+def _block(query: str, i: int, depth: int = 1) -> tuple[Tree, int]:
     tree: Tree = {}
     last: str | None = None
     while i < len(query):
         char = query[i]
         if char == "}":
             return tree, i + 1
-        if char == "{" and last is not None:
-            tree[last], i = _block(query, i + 1)
+        if char == "{" and last is not None and depth < MAX_DEPTH:
+            tree[last], i = _block(query, i + 1, depth + 1)
             continue
         name = _NAME.match(query, i)
         if name is not None:

@@ -12,6 +12,7 @@ import requests
 
 from exporter.simulator import names
 from exporter.simulator.config import SimulatorConfig
+from exporter.simulator.selection import MAX_DEPTH, subselection
 from exporter.simulator.simulator import Simulator
 from exporter.sources.causely.defects import DEFECTS_EXPLAINED_QUERY, DEFECTS_QUERY_TEMPLATE
 from exporter.sources.causely.explained import explained_services
@@ -303,6 +304,21 @@ def test_only_the_selected_fields_are_sent(sim: Simulator) -> None:
         f"{len(trimmed.content)} with the exporter's selection"
     )
     assert len(trimmed.content) < len(full.content)
+
+
+def test_a_hostile_selection_is_read_bounded() -> None:
+    deep = "symptoms { " + "a { " * 100_000 + "}" * 100_000 + " }"
+    tree = subselection(deep, "symptoms")
+    depth = 0
+    while tree:
+        (tree,) = tree.values()  # type: ignore[assignment]
+        depth += 1
+    assert depth == MAX_DEPTH
+    assert subselection("symptoms { state entity { name", "symptoms") == {
+        "state": None,
+        "entity": {"name": None},
+    }
+    assert subselection("impacts", "symptoms") is None
 
 
 # --- faults -------------------------------------------------------------------------------
