@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .data import defect_dict
-from .explanations import explained_by_defect
+from .data import SimDefect, defect_dict
+from .explanations import explained_services
 from .faults import make_fault
 from .reply import Reply, json_reply
 from .state import SimContext
@@ -22,6 +22,8 @@ DEFECT_FIELDS = (
     "services",
 )
 INCIDENT_FIELDS = ("title", "severity", "status", "source")
+# The label names the exporter gives an explained service, in Service tuple order.
+EXPLAINED_LABELS = ("cluster", "namespace", "service")
 
 
 def handle(ctx: SimContext, method: str, path: str, body: bytes) -> Reply:
@@ -84,13 +86,7 @@ def _route(ctx: SimContext, method: str, path: str, payload: dict[str, Any]) -> 
 def truth(ctx: SimContext) -> dict[str, Any]:
     world = ctx.world
     by_scope = world.active_by_scope()
-    scopes = {name: [defect_dict(d) for d in defects] for name, defects in by_scope.items()}
-    # Defect id -> [[cluster, namespace, service], ...]; every active defect is in one scope.
-    explained = {
-        defect_id: [list(service) for service in services]
-        for defects in by_scope.values()
-        for defect_id, services in explained_by_defect(defects).items()
-    }
+    scopes = {name: [_defect_truth(d) for d in defects] for name, defects in by_scope.items()}
     incidents = [asdict(i) for i in world.incidents()]
     slos = {
         scope.name: {
@@ -99,4 +95,15 @@ def truth(ctx: SimContext) -> dict[str, Any]:
         }
         for scope in world.scopes()
     }
-    return {"scopes": scopes, "incidents": incidents, "slos": slos, "explained": explained}
+    return {"scopes": scopes, "incidents": incidents, "slos": slos}
+
+
+def _defect_truth(defect: SimDefect) -> dict[str, Any]:
+    """A defect's truth plus the services it explains, labelled as the exporter labels them
+    (causely_explained_services; the bridge's CauselySymptomExplained with its default
+    `alertmanager.inhibitors.labels`), so a test or a user can aim a symptom alert at one."""
+    services = explained_services(defect)
+    return {
+        **defect_dict(defect),
+        "explains": [dict(zip(EXPLAINED_LABELS, service, strict=True)) for service in services],
+    }

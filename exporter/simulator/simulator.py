@@ -130,11 +130,9 @@ class Simulator:
         """A new active defect in `scope` (in `namespace`, one of the scope's, if given).
 
         `services`: short names of the services of its namespace it explains, exactly those
-        (service_count is then their number); without it, `service_count` (default 1) of the
-        namespace's services are chosen, seeded by the defect id.
+        (service_count is then their number); without it, `service_count` (default 1, as over
+        HTTP) of the namespace's services are chosen, seeded by the defect id.
         """
-        if service_count is None and services is None:
-            service_count = 1
         return self._ctx.world.add_defect(
             scope,
             name=name,

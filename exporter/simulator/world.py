@@ -111,7 +111,11 @@ class World:
         return result
 
     def add_defect(self, scope: str, **overrides: Any) -> str:
+        """A root cause raised on demand explains one service unless told otherwise
+        (`service_count`, `services`): seeded ones may explain none, a raised one is aimed at."""
         target = self.scope(scope)
+        if overrides.get("service_count") is None and overrides.get("services") is None:
+            overrides["service_count"] = 1
         with self._lock:
             defect = self._gen.defect(target, from_time=time.time(), **overrides)
             self._defects.add(defect)

@@ -190,8 +190,12 @@ def test_truth_equals_what_the_api_answers(sim: Simulator) -> None:
         impacts = sorted(service_of(i["entity"]) for i in node["impacts"])
         assert answered[node["id"]] == tuple(impacts)
     assert sim.explained_services() == answered
-    over_http = requests.get(sim.url + "/_sim/truth", timeout=5).json()["explained"]
-    assert {k: tuple(map(tuple, v)) for k, v in over_http.items()} == answered
+    over_http = {
+        d["id"]: tuple((s["cluster"], s["namespace"], s["service"]) for s in d["explains"])
+        for defects in sim_truth(sim).values()
+        for d in defects
+    }
+    assert over_http == answered
     for scope in sim.scope_names():
         in_scope = sim.explained_services(scope)
         assert list(in_scope) == [d.id for d in sim.active_defects(scope)]
@@ -405,3 +409,54 @@ def test_new_fault_params_are_checked(sim: Simulator) -> None:
         assert requests.post(sim.url + "/_sim/faults", json=fault, timeout=5).status_code == 400
     fault = {"kind": "huge_lists", "size": 3, "count": None}
     assert requests.post(sim.url + "/_sim/faults", json=fault, timeout=5).status_code == 200
+
+
+# --- what a root cause raised on demand explains, as /_sim/truth shows it -------------------
+
+
+def test_truth_lists_what_each_root_cause_explains_as_the_exporter_labels_it(
+    sim: Simulator,
+) -> None:
+    s = session(sim)
+    by_id = {n["id"]: n for n in all_nodes(s, sim)}
+    truth = sim_truth(sim)
+    listed = 0
+    for scope, defects in truth.items():
+        for defect in defects:
+            # The label names of causely_explained_services and of the bridge's inhibitors.
+            assert all(set(s) == {"cluster", "namespace", "service"} for s in defect["explains"])
+            services = tuple(
+                (s["cluster"], s["namespace"], s["service"]) for s in defect["explains"]
+            )
+            # What the exporter reads from the API, in its own parser.
+            assert services == explained_services(by_id[defect["id"]]), (scope, defect["id"])
+            assert all(s["namespace"] == defect["namespace"] for s in defect["explains"])
+            assert all(s["cluster"] == defect["cluster"] for s in defect["explains"])
+            listed += len(services)
+    assert listed > 0
+
+
+@pytest.mark.parametrize("fields", [{}, {"name": "Malfunction", "severity": "Critical"}])
+def test_a_raised_root_cause_explains_at_least_one_service(
+    sim: Simulator, fields: dict[str, str]
+) -> None:
+    add = sim.url + "/_sim/defects"
+    for scope in sim.scope_names():
+        for _ in range(10):  # entity types and namespaces are drawn: every draw explains one
+            defect_id = requests.post(add, json={"scope": scope, **fields}, timeout=5).json()["id"]
+            (defect,) = [d for d in sim_truth(sim)[scope] if d["id"] == defect_id]
+            assert defect["service_count"] >= 1 and len(defect["explains"]) >= 1, defect
+    # Python callers get the same default.
+    added = sim.add_defect(sim.scope_names()[0])
+    assert len(sim.explained_services()[added]) == 1
+
+
+def test_service_count_zero_explains_nothing(sim: Simulator) -> None:
+    scope = sim.scope_names()[0]
+    body = {"scope": scope, "service_count": 0}
+    defect_id = requests.post(sim.url + "/_sim/defects", json=body, timeout=5).json()["id"]
+    (defect,) = [d for d in sim_truth(sim)[scope] if d["id"] == defect_id]
+    assert defect["service_count"] == 0 and defect["explains"] == []
+    s = session(sim)
+    node = {n["id"]: n for n in all_nodes(s, sim, first=1000)}[defect_id]
+    assert node["impacts"] == [] and explained_services(node) == ()
