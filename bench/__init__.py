@@ -1,1 +1,1 @@
-"""Benchmarks that print ratios measured in one run (see README, Benchmarks)."""
+"""Benchmarks that print ratios measured in one run (figures in bench/RESULTS.md)."""

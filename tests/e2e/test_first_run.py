@@ -1,4 +1,4 @@
-"""What a new user meets first: make help, the README's promises, units that agree."""
+"""What a new user meets first: make help, the facts the README states, units that agree."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+RESULTS = (REPO / "bench" / "RESULTS.md").read_text(encoding="utf-8")
 
 
 def phony_targets() -> list[str]:
@@ -50,23 +51,28 @@ def test_make_demo_installs_the_package_alone_and_listens_on_loopback() -> None:
     installs = [line for line in result.stdout.splitlines() if "pip install" in line]
     assert installs and installs[-1].endswith("-e '.'"), installs
     assert "[test]" not in result.stdout
-    assert (
-        result.stdout.strip()
-        .splitlines()[-1]
-        .endswith("causely-exporter --demo --web.listen-address=127.0.0.1:9863")
-    )
-    assert "<http://127.0.0.1:9863/metrics> on the loopback interface only" in README
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.endswith("causely-exporter --demo --web.listen-address=127.0.0.1:9863")
+    # The address the README gives for the demo is the one make demo listens on.
+    listen = last.rsplit("--web.listen-address=", 1)[1]
+    assert f"http://{listen}/metrics" in README
 
 
-def test_readme_mentions_make_clean_and_the_demo_interval() -> None:
-    assert "make clean" in README and "make help" in README
-    assert re.search(r"`make demo`[^\n]*\n?[^\n]*collects every 15 s", README)
+def test_readme_names_the_make_targets_and_the_demo_interval_the_code_has() -> None:
+    # Commands: `make X` in code spans and at the start of a code block's line.
+    named = set(re.findall(r"(?:`|^)make ([a-z]+)\b", README, re.M))
+    assert {"demo", "test", "help", "clean"} <= named
+    assert named <= set(phony_targets()), named - set(phony_targets())
+    # The demo's interval, as the code sets it and as its start-up line prints it.
+    source = "\n".join(p.read_text() for p in (REPO / "exporter").rglob("*.py"))
+    (interval,) = set(re.findall(r'^DEMO_INTERVAL = "(\d+)s"$', source, re.M))
+    assert f"interval={interval}s" in README and f"every {interval} s" in README
 
 
-def test_readme_rss_figures_and_targets_share_the_unit() -> None:
+def test_benchmark_rss_figures_and_targets_share_the_unit() -> None:
     """An RSS measured in MiB has a target in MiB: no 'MB' on a line that reports RSS."""
-    lines = [line for line in README.splitlines() if "RSS" in line and "|" in line]
-    assert lines, "no RSS figures in the README"
+    lines = [line for line in RESULTS.splitlines() if "RSS" in line and "|" in line]
+    assert lines, "no RSS figures in bench/RESULTS.md"
     for line in lines:
         assert re.search(r"\d MB\b", line) is None, line
 
