@@ -1,4 +1,4 @@
-"""The example PromQL of docs/metrics.md: valid, about documented metrics, safe with two replicas."""
+"""The example PromQL of docs/metrics.md: valid, about documented metrics, safe with 2 replicas."""
 
 from __future__ import annotations
 
