@@ -143,9 +143,21 @@ class ApiClient:
             result: T = retrying(self._attempt, request, parse)
             return result
         except ApiError as exc:
+            # Under this call's name: a token exchange failing inside it fails this call too.
             self._stats.error(operation, exc.error)
-            exc.counted = True
             raise
+
+    def failed(self, error: ApiError) -> ApiError:
+        """Count an error of this API, returned for the caller to raise.
+
+        The client is the one layer that counts API errors: each call's final error when
+        the call ends (call), and here what a source finds wrong in the answers between
+        calls (a cursor that does not advance, a scope that is not there). An error that
+        only follows from one already counted (the scope list failed, so a scope's health
+        cannot be asked) is raised without coming here.
+        """
+        self._stats.error(error.operation, error.error)
+        return error
 
     def _attempt(self, request: _Request, parse: Callable[[Any], T]) -> T:
         try:

@@ -38,7 +38,11 @@ KNOWN_CODES = frozenset(
 
 
 class ApiError(Exception):
-    """A failed API call. `error` is a short machine code, counted and logged; never a secret."""
+    """A failed API call. `error` is a short machine code, counted and logged; never a secret.
+
+    The client counts each one once (see ApiClient.call and ApiClient.failed): nobody else
+    does, so an error needs no mark of having been counted.
+    """
 
     def __init__(self, operation: str, error: str, message: str, status: int | None = None):
         # Whoever raises it, code and message are safe for a label and a log line from here on.
@@ -49,7 +53,6 @@ class ApiError(Exception):
         self.error = error
         self.message = message
         self.status = status
-        self.counted = False  # set once a counter has seen it, so it is counted only once
         self.endpoint = ""  # host:port of the request that failed, set by the client
 
 

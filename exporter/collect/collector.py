@@ -81,7 +81,7 @@ class Collector:
         self._last_success: float | None = None
         self._data_time: float | None = None
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
-        self._failures = FailureLog(stats, log)
+        self._failures = FailureLog(log)
         self._render_failures = 0
         self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
         # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and

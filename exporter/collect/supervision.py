@@ -15,7 +15,6 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
 from exporter.client.errors import ApiError, Stopped
-from exporter.client.stats import ApiStats
 from exporter.logs import quote
 
 K = TypeVar("K", bound=Hashable)
@@ -67,8 +66,7 @@ class FailureLog:
     live as long as the process: a reload does not reset a counter.
     """
 
-    def __init__(self, stats: ApiStats, log: logging.Logger) -> None:
-        self._stats = stats
+    def __init__(self, log: logging.Logger) -> None:
         self._log = log
         self._errors: Counter[tuple[str, str]] = Counter()
 
@@ -78,10 +76,7 @@ class FailureLog:
     def failure(self, source: str, unit: str, exc: BaseException) -> None:
         if isinstance(exc, Stopped):
             return
-        if isinstance(exc, ApiError):
-            if not exc.counted:  # raised outside an API call: a missing scope, a bad cursor
-                self._stats.error(exc.operation, exc.error)
-                exc.counted = True
+        if isinstance(exc, ApiError):  # already counted by the client (ApiClient.failed)
             self._log.warning(
                 "event=collect_failed source=%s unit=%s operation=%s error=%s msg=%s",
                 source,

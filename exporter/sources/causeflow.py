@@ -212,6 +212,7 @@ class CauseFlowSource:
                 key=lambda item: node_key(incident_id_of(item)),
                 max_restarts=self._config.max_restarts,
                 on_page=partial(self._on_page, reported),
+                failed=self._client.failed,
             ):
                 read += 1
                 if seen is not None:

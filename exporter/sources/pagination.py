@@ -69,8 +69,13 @@ def walk(
     max_pages: int = 100_000,
     max_restarts: int = 2,
     on_page: Callable[[Page], None] | None = None,
+    failed: Callable[[ApiError], ApiError] = lambda error: error,
 ) -> Iterator[Any]:
-    """Yield every item once, in server order, following cursors until the last page."""
+    """Yield every item once, in server order, following cursors until the last page.
+
+    A walk that cannot go on raises what `failed` makes of its PaginationError: the sources
+    pass their client's ApiClient.failed, which counts it.
+    """
     seen: set[Hashable] = set()
     restarts = 0
     cursor: str | None = None
@@ -82,8 +87,10 @@ def walk(
             page = ahead.get()
         except CursorExpired:
             if cursor is None or restarts >= max_restarts:
-                raise PaginationError(
-                    operation, "cursor_expired", f"cursor expired {restarts + 1} times"
+                raise failed(
+                    PaginationError(
+                        operation, "cursor_expired", f"cursor expired {restarts + 1} times"
+                    )
                 ) from None
             restarts += 1
             cursor, used = None, set()
@@ -95,11 +102,12 @@ def walk(
         next_cursor = page.next_cursor
         if next_cursor is not None:
             if next_cursor == cursor or next_cursor in used:
-                raise PaginationError(
-                    operation, "cursor_not_advancing", "the cursor did not advance"
+                raise failed(
+                    PaginationError(operation, "cursor_not_advancing", "the cursor did not advance")
                 )
             if pages >= max_pages:
-                raise PaginationError(operation, "too_many_pages", f"more than {max_pages} pages")
+                error = PaginationError(operation, "too_many_pages", f"more than {max_pages} pages")
+                raise failed(error)
             used.add(next_cursor)
             cursor = next_cursor
             ahead = _PageAhead(fetch, next_cursor)

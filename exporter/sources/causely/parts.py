@@ -72,9 +72,8 @@ class CauselyPartsSource:
         scope = self._scopes[scope_name]
         if scope.missing or scope.malformed:
             code = "scope_not_found" if scope.missing else "malformed_response"
-            error = ApiError("getUserScopes", code, "the scope cannot be queried")
-            error.counted = True  # the defect unit of the scope counts it
-            raise error
+            # Not counted: the defect unit of the scope counts it.
+            raise ApiError("getUserScopes", code, "the scope cannot be queried")
         if part == HEALTH:
             return self._health(scope, deadline)
         return self._slos(scope, deadline)
@@ -109,6 +108,7 @@ class CauselyPartsSource:
             page,
             key=lambda node: node_key(node.get("id")),
             on_page=lambda p: self.skips.add(SLO_OPERATION, "not_an_object", p.skipped),
+            failed=self._client.failed,
         )
         return collect_slos(scope.name, nodes, self._config.parts.max_slo_series, self.skips)
 

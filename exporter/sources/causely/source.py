@@ -75,19 +75,19 @@ class CauselySource:
     def planned_scopes(self, deadline: float) -> Mapping[str, Scope]:
         """This cycle's scopes, for the queries that share the plan (health, SLOs)."""
         if self._planned_for != deadline:
-            error = ApiError("getUserScopes", "not_planned", "the scope list failed this cycle")
-            error.counted = True  # the scope lookup counted its own failure
-            raise error
+            # Not counted: the scope lookup's own failure was.
+            raise ApiError("getUserScopes", "not_planned", "the scope list failed this cycle")
         return dict(self._scopes)
 
     def collect(self, unit: str, deadline: float) -> ScopeResult:
         scope = self._scopes[unit]
         if scope.missing:
-            raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
-        if scope.malformed:
-            raise ApiError(
-                "getUserScopes", "malformed_response", f"user scope {unit!r} has a malformed filter"
+            raise self._client.failed(
+                ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
             )
+        if scope.malformed:
+            message = f"user scope {unit!r} has a malformed filter"
+            raise self._client.failed(ApiError("getUserScopes", "malformed_response", message))
         counts = FoldingCounter(self._config.max_active_series, fold_bucket)
         active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
         alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
@@ -182,6 +182,7 @@ class CauselySource:
             partial(self._page, "defectConnection", query, variables, deadline),
             key=lambda node: node_key(node.get("id")),
             on_page=partial(self._count_skipped, "defectConnection"),
+            failed=self._client.failed,
         )
 
     def _or_without_explanations(
@@ -223,6 +224,7 @@ class CauselySource:
             partial(self._page, "getUserScopes", SCOPES_QUERY, variables, deadline),
             key=lambda node: node_key(node.get("id") or node.get("name")),
             on_page=partial(self._count_skipped, "getUserScopes"),
+            failed=self._client.failed,
         ):
             name = text(node.get("name"))
             if not name:
