@@ -71,7 +71,7 @@ def main() -> int:
     started = time.perf_counter()
     second = collector.collect_once()
     second_wall = time.perf_counter() - started
-    clears = collector._defect_clears
+    clears = collector._clears.get("causely")
     result = {
         "ok": snapshot.ok,
         "wall_seconds": wall,

@@ -94,7 +94,8 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
         causely = CauselySource(config.causely, api_client, causely_alerts)
         sources.append(causely)
         if config.causely.parts.health or config.causely.parts.slos:
-            # Planned after the defects (it reuses their scope list) and run after them.
+            # Listed last so its units queue behind every other source's (it declares that
+            # it is planned after the defects, whose scope list it reuses).
             parts = CauselyPartsSource(config.causely, api_client, causely)
     if config.causeflow.enabled:
         assert config.causeflow.token

@@ -21,17 +21,14 @@ from dataclasses import replace
 from functools import partial
 
 from exporter.client.stats import ApiStats
-from exporter.collect.cycle_view import CycleViews, parts_view, resolve_view
+from exporter.collect.cycle_view import CycleViews
 from exporter.collect.snapshot import Render, Snapshot, with_exposition
 from exporter.collect.supervision import FailureLog, run_bounded
 from exporter.collect.unit_state import SourceState, source_up
 from exporter.config.model import Config
 from exporter.logs import quote
 from exporter.resolve_times import ResolveTracker
-from exporter.sources.base import SkipCounter, Source
-from exporter.sources.causeflow import UNIT as INCIDENTS_UNIT
-from exporter.sources.causeflow import IncidentResult
-from exporter.sources.causely.defects import ScopeResult
+from exporter.sources.base import Source
 from exporter.view import BridgeStats, ReloadState, View
 
 log = logging.getLogger("exporter.collector")  # pinned: log lines keep their name
@@ -51,6 +48,28 @@ def liveness_window(config: Config) -> float:
     return bound + max(LIVENESS_MARGIN_SECONDS, 0.1 * bound)
 
 
+def planning_order(sources: Sequence[Source]) -> list[Source]:
+    """The sources in the order given, except that each comes after those it is planned after.
+
+    Planned in this order, and their units queued in it: a source's plan may read the plan of
+    one it names in `after` (the health and SLO units take the defects' scope list).
+    """
+    names = {s.name for s in sources}
+    for source in sources:
+        if not set(source.after) <= names:
+            raise ValueError(f"source {source.name} needs {sorted(set(source.after) - names)}")
+    ordered: list[Source] = []
+    pending = list(sources)
+    while pending:
+        placed = {s.name for s in ordered}
+        ready = next((s for s in pending if set(s.after) <= placed), None)
+        if ready is None:
+            raise ValueError(f"sources planned after each other: {[s.name for s in pending]}")
+        pending.remove(ready)
+        ordered.append(ready)
+    return ordered
+
+
 class Collector:
     """The loop and what it keeps between cycles: per-unit state, clears, the snapshot.
 
@@ -67,16 +86,12 @@ class Collector:
     ) -> None:
         self._config = config
         self._render = render
-        self._sources = list(sources)
+        self._sources = planning_order(sources)
         self._stats = stats
         self._stop = stop
-        self._state = {
-            source.name: SourceState(essential=getattr(source, "essential", True))
-            for source in self._sources
-        }
-        self._defect_clears: ResolveTracker | None = None
-        self._incident_clears: ResolveTracker | None = None
-        self._set_trackers(config)
+        self._state = {s.name: SourceState(essential=s.essential) for s in self._sources}
+        self._clears: dict[str, ResolveTracker] = {}  # source -> its time to resolve
+        self._set_trackers()
         self._views = CycleViews(config.collection.zero_retention)
         self._last_success: float | None = None
         self._data_time: float | None = None
@@ -111,7 +126,7 @@ class Collector:
             pending, self._pending = self._pending, None
         if pending is None:
             return
-        config, sources = pending
+        config, sources = pending[0], planning_order(pending[1])
         # What each source planned before the reload: a scope missing from its next plan was
         # removed on purpose, and leaves without the zero retention (see _forget_removed).
         for name, state in self._state.items():
@@ -123,25 +138,19 @@ class Collector:
         self._retired_skips = Counter(self._skipped_nodes())
         self._sources = sources
         self._state = {
-            s.name: self._state.get(s.name) or SourceState(essential=getattr(s, "essential", True))
-            for s in sources
+            s.name: self._state.get(s.name) or SourceState(essential=s.essential) for s in sources
         }
-        self._set_trackers(config)
+        self._set_trackers()
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
 
-    def _set_trackers(self, config: Config) -> None:
-        """Time to resolve trackers as configured; one that stays on keeps its history (its
-        filter key, checked every cycle, forgets what a severity filter change hid)."""
-        causely = config.causely.enabled and config.causely.parts.time_to_resolve
-        causeflow = config.causeflow.enabled and config.causeflow.time_to_resolve
-        if not causely:
-            self._defect_clears = None
-        elif self._defect_clears is None:
-            self._defect_clears = ResolveTracker()
-        if not causeflow:
-            self._incident_clears = None
-        elif self._incident_clears is None:
-            self._incident_clears = ResolveTracker()
+    def _set_trackers(self) -> None:
+        """A time to resolve tracker per source that tracks it; one that stays on keeps its
+        history (its filter, checked every cycle, forgets what a filter change hid)."""
+        self._clears = {
+            s.name: self._clears.get(s.name) or ResolveTracker()
+            for s in self._sources
+            if s.resolve_filter() is not None
+        }
 
     @property
     def snapshot(self) -> Snapshot:
@@ -210,33 +219,29 @@ class Collector:
         return snapshot
 
     def _forget_removed(self) -> None:
-        """After a reload, the first plan that succeeds says which scopes were removed."""
-        causely = self._state.get("causely")
-        before = self._reload_plans.get("causely")
-        if causely is None or before is None:
-            self._reload_plans.clear()
-            return
-        if causely.planned:
-            self._views.forget_scopes(before - set(causely.units))
-            self._reload_plans.clear()
+        """After a reload, each source's first plan that succeeds says which units it removed."""
+        for source in self._sources:
+            state, before = self._state[source.name], self._reload_plans.get(source.name)
+            if before is not None and state.planned:
+                self._views.forget_units(source.section, before - set(state.units))
+                del self._reload_plans[source.name]
+        for name in set(self._reload_plans) - set(self._state):
+            del self._reload_plans[name]  # a source the reload removed
 
     def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
         """Feed each successful unit's active set to its tracker (see resolve_times.py)."""
-        defects, causely = self._defect_clears, self._state.get("causely")
-        if defects is not None and causely is not None:
-            planned = causely.units if causely.planned else None
-            defects.start_cycle(planned, self._config.causely.severities)
-            for (source_name, unit), outcome in results.items():
-                active = outcome.active if isinstance(outcome, ScopeResult) else None
-                if source_name == "causely" and active is not None:
-                    defects.update(unit, active, now)
-        incidents, causeflow = self._incident_clears, self._state.get("causeflow")
-        if incidents is not None and causeflow is not None:
-            flt = (self._config.causeflow.statuses, self._config.causeflow.severities)
-            incidents.start_cycle([INCIDENTS_UNIT] if causeflow.planned else None, flt)
-            outcome = results.get(("causeflow", INCIDENTS_UNIT))
-            if isinstance(outcome, IncidentResult) and outcome.active is not None:
-                incidents.update(INCIDENTS_UNIT, outcome.active, now)
+        for source in self._sources:
+            tracker, state = self._clears.get(source.name), self._state[source.name]
+            if tracker is None:
+                continue
+            tracker.start_cycle(state.units if state.planned else None, source.resolve_filter())
+            for unit in state.units if state.planned else ():
+                outcome = results.get((source.name, unit))
+                if outcome is None or isinstance(outcome, BaseException):
+                    continue
+                active = source.active(outcome)
+                if active is not None:
+                    tracker.update(unit, active, now)
 
     def _live_until(self) -> float:
         return time.monotonic() + liveness_window(self._config)
@@ -279,24 +284,25 @@ class Collector:
     def _skipped_nodes(self) -> dict[tuple[str, str], int]:
         totals = Counter(self._retired_skips)
         for source in self._sources:
-            skips = getattr(source, "skips", None)
-            if isinstance(skips, SkipCounter):
-                totals.update(skips.snapshot())
+            totals.update(source.skips.snapshot())
         return dict(totals)
 
     def _build(self, now: float, duration: float | None, ok: bool) -> Snapshot:
-        causely, causeflow = self._state.get("causely"), self._state.get("causeflow")
-        parts = self._state.get("causely_parts")
-        views, config = self._views, self._config
+        sections = self._views.sections(
+            {s.section: self._state[s.name] for s in self._sources},
+            {s.section: self._clears[s.name] for s in self._sources if s.name in self._clears},
+            self._config,
+            now,
+        )
         view = View(
-            interval=config.collection.interval,
+            interval=self._config.collection.interval,
             stats=self._stats.snapshot(),
-            causely=views.causely(causely, config, now) if causely is not None else None,
-            causeflow=views.causeflow(causeflow, now) if causeflow is not None else None,
+            causely=sections.causely,
+            causeflow=sections.causeflow,
             last_success=self._last_success,
             duration=duration,
-            parts=parts_view(parts, config) if parts is not None else None,
-            resolve=resolve_view(self._defect_clears, self._incident_clears),
+            parts=sections.parts,
+            resolve=sections.resolve,
             collection_errors=self._failures.counts(),
             render_failures=self._render_failures,
             skipped_nodes=self._skipped_nodes(),

@@ -9,12 +9,14 @@ at 0 for a while, and the caps that fold what retention adds on top of the sourc
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from exporter.cardinality import fold
 from exporter.collect.unit_state import SourceState, ZeroRetention, source_up
 from exporter.config.model import Config
 from exporter.resolve_times import ResolveTracker
 from exporter.sources import causeflow as causeflow_source
+from exporter.sources.base import Section
 from exporter.sources.causeflow import IncidentResult, incident_bucket
 from exporter.sources.causely.defects import Defect, ScopeResult, fold_bucket
 from exporter.sources.causely.explained import Service
@@ -24,6 +26,16 @@ from exporter.sources.causely.slos import Slo, SloResult
 from exporter.view import CauseFlowView, CauselyView, PartsView, ResolveView
 
 ActiveKey = tuple[str, str, str, str]  # scope, severity, entity type, defect name
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The parts of a cycle's view made from the sources' results (None: no such source)."""
+
+    causely: CauselyView | None
+    causeflow: CauseFlowView | None
+    parts: PartsView | None
+    resolve: ResolveView | None
 
 
 class CycleViews:
@@ -42,9 +54,29 @@ class CycleViews:
         self._causely_zeros = ZeroRetention(seconds)
         self._causeflow_zeros = ZeroRetention(seconds)
 
-    def forget_scopes(self, scopes: Collection[str]) -> None:
-        """Scopes a reload removed leave the exposition at once, zeros and all."""
-        self._causely_zeros.forget(lambda key: key[0] in scopes)
+    def forget_units(self, section: Section, units: Collection[str]) -> None:
+        """Units a reload removed leave the exposition at once, zeros and all (the scopes of
+        the root causes; the other sections keep no zeros by unit)."""
+        if section is Section.ROOT_CAUSES:
+            self._causely_zeros.forget(lambda key: key[0] in units)
+
+    def sections(
+        self,
+        states: Mapping[Section, SourceState],
+        clears: Mapping[Section, ResolveTracker],
+        config: Config,
+        now: float,
+    ) -> Sections:
+        """Each section from the state of the source that makes it, and the time to resolve."""
+        causely = states.get(Section.ROOT_CAUSES)
+        causeflow = states.get(Section.INCIDENTS)
+        parts = states.get(Section.HEALTH_AND_SLOS)
+        return Sections(
+            causely=self.causely(causely, config, now) if causely is not None else None,
+            causeflow=self.causeflow(causeflow, now) if causeflow is not None else None,
+            parts=parts_view(parts, config) if parts is not None else None,
+            resolve=resolve_view(clears.get(Section.ROOT_CAUSES), clears.get(Section.INCIDENTS)),
+        )
 
     def causely(self, state: SourceState, config: Config, now: float) -> CauselyView:
         results = [r for r in state.last_good.values() if isinstance(r, ScopeResult)]

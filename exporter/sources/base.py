@@ -3,7 +3,8 @@ and bounded top-k over streams.
 
 A source plans its units of work (Causely: scopes; CauseFlow: one incident list) and
 collects one unit at a time, so the collector can run units concurrently and keep the last
-good result of each.
+good result of each. Everything else the collector needs of a source is declared by the
+protocol, so the collector treats every source alike and names none.
 """
 
 from __future__ import annotations
@@ -13,13 +14,36 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Generic, Protocol, TypeVar
+
+from exporter.resolve_times import ActiveSet
 
 T = TypeVar("T")
 
 
+class Section(Enum):
+    """Which part of each cycle's view a source's results make (collect/cycle_view.py)."""
+
+    ROOT_CAUSES = "root_causes"  # Causely defects, per scope
+    INCIDENTS = "incidents"  # CauseFlow incidents
+    HEALTH_AND_SLOS = "health_and_slos"  # Causely service health and SLOs, per scope
+
+
 class Source(Protocol):
+    """What the collector needs of a source, and all it uses."""
+
+    # Its label value (causely_exporter_collection_errors_total{source}); unique, kept across
+    # a reload so a source rebuilt from a new config keeps its last good data.
     name: str
+    # True: a failing unit makes the cycle fail (causely_exporter_last_success_timestamp_seconds
+    # stands still, --once exits 1). False: its units only have up gauges of their own.
+    essential: bool
+    # The names of the sources it must be planned after: its plan reads theirs (the scope list).
+    after: tuple[str, ...]
+    # API nodes it left out (causely_exporter_skipped_nodes_total), for the life of the source.
+    skips: SkipCounter
+    section: Section
 
     def plan(self, deadline: float) -> list[str]:
         """The units to collect this cycle (scope names); raises ApiError when it cannot tell."""
@@ -27,6 +51,18 @@ class Source(Protocol):
 
     def collect(self, unit: str, deadline: float) -> object:
         """One unit's result; raises ApiError (or PaginationError) on failure."""
+        ...
+
+    def resolve_filter(self) -> object | None:
+        """What its time to resolve is tracked under, None when it is not tracked.
+
+        A change of the value (the configured filter) starts the tracking over; what the
+        units of one collection hold at a time comes from `active`.
+        """
+        ...
+
+    def active(self, result: object) -> ActiveSet | None:
+        """A unit's result as the set of what is open now, for time to resolve (None: none)."""
         ...
 
 

@@ -15,7 +15,7 @@ from exporter.config.api_values import CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUS
 from exporter.config.model import CauseFlowConfig
 from exporter.logs import quote
 from exporter.resolve_times import ActiveSet
-from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
+from exporter.sources.base import AlertSelection, Best, Section, SkipCounter, top_k
 from exporter.sources.pagination import CursorExpired, Page, walk
 from exporter.sources.values import is_clean_id, node_key, parse_time, text
 
@@ -121,6 +121,9 @@ def incidents_page(document: Any) -> Page:
 
 class CauseFlowSource:
     name = "causeflow"
+    essential = True
+    after: tuple[str, ...] = ()
+    section = Section.INCIDENTS
 
     def __init__(
         self,
@@ -137,6 +140,14 @@ class CauseFlowSource:
 
     def plan(self, deadline: float) -> list[str]:
         return [UNIT]
+
+    def resolve_filter(self) -> object | None:
+        if not self._config.time_to_resolve:
+            return None
+        return (self._config.statuses, self._config.severities)
+
+    def active(self, result: object) -> ActiveSet | None:
+        return result.active if isinstance(result, IncidentResult) else None
 
     def collect(self, unit: str, deadline: float) -> IncidentResult:
         counts = FoldingCounter(MAX_INCIDENT_COMBINATIONS, incident_bucket)

@@ -15,7 +15,8 @@ from typing import Any
 from exporter.client.api_client import ApiClient
 from exporter.client.errors import ApiError
 from exporter.config.model import CauselyConfig
-from exporter.sources.base import SkipCounter
+from exporter.resolve_times import ActiveSet
+from exporter.sources.base import Section, SkipCounter
 from exporter.sources.causely.graphql import graphql_connection, graphql_field
 from exporter.sources.causely.health import (
     HEALTH_QUERY,
@@ -48,6 +49,9 @@ class CauselyPartsSource:
     name = "causely_parts"
     # Its units have their own up gauges; they do not decide the exporter's overall success.
     essential = False
+    # Its plan is the scope list the defects planned in the same cycle.
+    after: tuple[str, ...] = (CauselySource.name,)
+    section = Section.HEALTH_AND_SLOS
 
     def __init__(self, config: CauselyConfig, client: ApiClient, causely: CauselySource) -> None:
         self._config = config
@@ -66,6 +70,12 @@ class CauselyPartsSource:
             if parts.slos:
                 units.append(unit_name(SLOS, scope))
         return units
+
+    def resolve_filter(self) -> object | None:
+        return None  # health and SLOs have no time to resolve
+
+    def active(self, result: object) -> ActiveSet | None:
+        return None
 
     def collect(self, unit: str, deadline: float) -> HealthResult | SloResult:
         part, scope_name = split_unit(unit)

@@ -17,7 +17,7 @@ from exporter.client.errors import ApiError
 from exporter.config.model import CauselyConfig
 from exporter.logs import quote
 from exporter.resolve_times import ActiveSet
-from exporter.sources.base import AlertSelection, Best, SkipCounter, top_k
+from exporter.sources.base import AlertSelection, Best, Section, SkipCounter, top_k
 from exporter.sources.causely.defects import (
     DEFECTS_EXPLAINED_QUERY,
     DEFECTS_QUERY,
@@ -43,6 +43,9 @@ DEFAULT_EXPLAIN_SEVERITIES = ("Critical", "High")
 
 class CauselySource:
     name = "causely"
+    essential = True
+    after: tuple[str, ...] = ()
+    section = Section.ROOT_CAUSES
 
     def __init__(
         self,
@@ -71,6 +74,13 @@ class CauselySource:
         self._scopes = {scope.name: scope for scope in scopes}
         self._planned_for = deadline
         return list(self._scopes)
+
+    def resolve_filter(self) -> object | None:
+        # A severity filter change starts time to resolve over: what it hid did not clear.
+        return self._config.severities if self._config.parts.time_to_resolve else None
+
+    def active(self, result: object) -> ActiveSet | None:
+        return result.active if isinstance(result, ScopeResult) else None
 
     def planned_scopes(self, deadline: float) -> Mapping[str, Scope]:
         """This cycle's scopes, for the queries that share the plan (health, SLOs)."""

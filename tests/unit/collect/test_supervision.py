@@ -40,6 +40,9 @@ class Unruly:
         self.block = threading.Event()
         self.release = threading.Event()
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # the rest of the Source protocol, as the real one
+
     def plan(self, deadline: float) -> list[str]:
         if self.fail_plan is not None:
             raise self.fail_plan
