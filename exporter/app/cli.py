@@ -1,6 +1,7 @@
 """Command line: parse flags, load and check the config, then hand over to the runner.
 
-The pieces are built in wiring.py and run (signals, reload, shutdown) in runner.py; this
+Where the config comes from (the files or `--demo`) is config_source.py's; the pieces are
+built in wiring.py and run (signals, reload, shutdown) by runner.py's RunningExporter; this
 module only turns argv into a config and an exit code, and keeps the flags' spelling.
 """
 
@@ -12,15 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from exporter import __version__
-from exporter.app.runner import run
-
-# Re-exported: tests, benchmarks and older callers import it from here.
-from exporter.app.wiring import (
-    DEMO_INTERVAL,
-    demo_config,
-    secrets_of,
-    web_and_config,
-)
+from exporter.app.config_source import DEMO_INTERVAL, ConfigSource, config_source
+from exporter.app.runner import RunningExporter, collect_once
+from exporter.app.wiring import secrets_of
 from exporter.config.credentials import missing_credentials
 from exporter.config.file import ConfigError, brief
 from exporter.flags import PROGRAM, HelpFormatter, add_log_flags
@@ -28,7 +23,6 @@ from exporter.logs import setup_logging
 from exporter.web.connections import ConnectionLimits
 from exporter.web.http_server import ServerSettings
 from exporter.web.request import parse_listen_address
-from exporter.web.web_config import WebConfig, load_web_config
 
 DEFAULT_LISTEN_ADDRESS = ":9863"
 DEFAULT_TELEMETRY_PATH = "/metrics"
@@ -126,22 +120,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         host, port = parse_listen_address(args.listen_address)
     except ValueError as exc:
         return _fail(f"web.listen-address: {exc}")
-    simulator = None
     try:
         _check_telemetry_path(args.telemetry_path)
-        if args.demo:
-            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
-            config, simulator = demo_config()
-        else:
-            web, config = web_and_config(args, check=args.check_config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    configs = config_source(args)
+    try:
+        return _load_and_run(args, configs, host, port)
+    finally:
+        configs.close()
+
+
+def _load_and_run(args: argparse.Namespace, configs: ConfigSource, host: str, port: int) -> int:
+    try:
+        web, config = configs.load()
     except ConfigError as exc:
         for line in str(exc).splitlines():
             print(f"{PROGRAM}: {line}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     setup_logging(args.log_level, args.log_format, secrets_of(config))
     if args.check_config:
-        if simulator is not None:
-            simulator.stop()
         missing = missing_credentials(config)
         if missing:
             print("configuration ok; credentials are not set (needed to run):")
@@ -150,19 +148,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("configuration ok")
         return 0
+    if args.once:
+        return collect_once(config)
+    limits = ConnectionLimits(max_connections=args.max_connections)
+    settings = ServerSettings(
+        host, port, args.telemetry_path, config.collection.interval, web, limits
+    )
     try:
-        return run(
-            args,
-            config,
-            ServerSettings(
-                host,
-                port,
-                args.telemetry_path,
-                config.collection.interval,
-                web,
-                ConnectionLimits(max_connections=args.max_connections),
-            ),
+        exporter = RunningExporter(args, configs, config, settings)
+    except OSError as exc:
+        return _fail(
+            f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}", 1
         )
-    finally:
-        if simulator is not None:
-            simulator.stop()
+    return exporter.run()

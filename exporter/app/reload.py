@@ -3,8 +3,9 @@
 A new config that loads is handed over whole (it takes effect from the next cycle); one that
 does not is logged and the running one kept. The outcome is exported as
 causely_exporter_config_last_reload_successful and
-causely_exporter_config_last_reload_success_timestamp_seconds: the collector renders the state
-with each cycle's view, and once more right after a reload, so a scrape still only copies bytes.
+causely_exporter_config_last_reload_success_timestamp_seconds: the running exporter hands the
+state to the collector, which renders it with each cycle's view and once more right after a
+reload, so a scrape still only copies bytes.
 """
 
 from __future__ import annotations
@@ -21,22 +22,16 @@ log = logging.getLogger("exporter.reload")  # pinned: log lines keep their name
 
 
 class Reloader:
-    """Runs one reload at a time: load, then apply; any failure keeps what runs."""
+    """Runs a reload and keeps its outcome: any failure keeps what runs."""
 
-    def __init__(self, reload: Callable[[], None], republish: Callable[[], None]) -> None:
-        self._reload = reload
-        self._republish = republish  # renders the new state into the served metrics
+    def __init__(self) -> None:
         self.state = ReloadState(True, time.time())  # the config loaded at start
 
-    def reload(self) -> bool:
+    def reload(self, apply: Callable[[], None]) -> bool:
+        """Load and apply (`apply` raises to refuse); True if the new config runs."""
         log.info("event=reload_started")
-        ok = self._attempt()
-        self._republish()
-        return ok
-
-    def _attempt(self) -> bool:
         try:
-            self._reload()
+            apply()
         except ConfigError as exc:
             log.error("event=reload_failed action=kept_running_config error=%s", quote(exc, 4096))
         except Exception as exc:  # a bug in applying must not end the process

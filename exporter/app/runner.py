@@ -1,9 +1,11 @@
-"""Running: the collector thread, the server and the bridge, until a signal stops them.
+"""The running exporter: one object owns the collector thread, the server, the bridge, the
+reloads and the signals, from start until a signal stops them.
 
-Signal handlers only set events; the main thread does the work (a reload loads files and
-builds sources, which a handler must not). SIGHUP goes through reload.py's Reloader, so a
-failed reload keeps what runs and shows in the reload gauges. `--once` runs one cycle here
-and prints it, with no server and no signal handling.
+Every part is built in the constructor and handed what it needs there; nothing is attached
+to a part afterwards. Signal handlers only set events; the main thread does the work (a
+reload loads files and builds sources, which a handler must not). A failed reload keeps
+what runs and shows in the reload gauges. `--once` (collect_once) runs one cycle and prints
+it, with no server, no bridge and no signal handling.
 """
 
 from __future__ import annotations
@@ -17,102 +19,121 @@ import threading
 from types import FrameType
 
 from exporter import __version__
+from exporter.app.config_source import ConfigSource
 from exporter.app.reload import Reloader
 from exporter.app.wiring import (
+    bridge_changed,
+    build_bridge,
     build_collector,
     build_sources,
     secrets_of,
-    start_bridge,
-    swap_bridge,
-    web_and_config,
 )
-from exporter.bridge.notifier import Notifier
 from exporter.client.stats import ApiStats
 from exporter.config.model import Config
 from exporter.logs import setup_logging
 from exporter.web.http_server import ExporterServer, ServerSettings
-from exporter.web.web_config import WebConfig, load_web_config
 
 log = logging.getLogger("exporter")  # the command line's logger: log lines keep their name
 
 SHUTDOWN_GRACE_SECONDS = 4.0
 
 
-def run(args: argparse.Namespace, config: Config, settings: ServerSettings) -> int:
-    """Collect and serve until SIGTERM or SIGINT; 0 on a clean stop, 1 if it cannot listen."""
-    stop = threading.Event()
-    stats = ApiStats()
-    collector = build_collector(config, stats, stop)
-    if args.once:
-        snapshot = collector.collect_once()
-        sys.stdout.buffer.write(snapshot.body)
-        sys.stdout.flush()
-        return 0 if snapshot.ok else 1
-    hangup = threading.Event()
+def collect_once(config: Config) -> int:
+    """`--once`: one cycle, its exposition on stdout; 0 if it succeeded, else 1."""
+    collector = build_collector(config, ApiStats(), threading.Event())
+    snapshot = collector.collect_once()
+    sys.stdout.buffer.write(snapshot.body)
+    sys.stdout.flush()
+    return 0 if snapshot.ok else 1
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+
+class RunningExporter:
+    """Collects and serves until SIGTERM or SIGINT; SIGHUP reloads from its config source.
+
+    Raises OSError from the constructor when it cannot listen.
+    """
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        configs: ConfigSource,
+        config: Config,
+        settings: ServerSettings,
+    ) -> None:
+        self._args = args
+        self._configs = configs
+        self._config = config
+        self._settings = settings
+        self._stop = threading.Event()
+        self._hangup = threading.Event()
+        self._stats = ApiStats()
+        self._reloader = Reloader()
+        self._bridge = build_bridge(config)
+        self._collector = build_collector(
+            config,
+            self._stats,
+            self._stop,
+            bridge=self._bridge,
+            reload_state=self._reloader.state,
+        )
+        collector = self._collector
+        self._server = ExporterServer(settings, lambda: collector.snapshot)
+
+    def run(self) -> int:
+        """Until a signal stops it; 0 on a clean stop."""
+        signal.signal(signal.SIGTERM, self._on_stop_signal)
+        signal.signal(signal.SIGINT, self._on_stop_signal)
+        signal.signal(signal.SIGHUP, self._on_hangup)
+        self._server.start()
+        if self._bridge is not None:
+            self._bridge.start()
+        log.info(
+            "event=started version=%s address=%s path=%s interval=%.0fs pid=%d",
+            __version__,
+            self._args.listen_address,
+            self._settings.telemetry_path,
+            self._config.collection.interval,
+            os.getpid(),
+        )
+        worker = threading.Thread(target=self._collector.run, name="collector", daemon=True)
+        worker.start()
+        while not self._stop.is_set():
+            if self._hangup.wait(1.0) and not self._stop.is_set():
+                self._hangup.clear()
+                self._reloader.reload(self._apply_reload)
+                self._collector.republish(self._reloader.state)
+        self._server.stop()
+        if self._bridge is not None:
+            self._bridge.stop()
+        # In-flight requests end at their timeout; daemon threads do not hold the exit.
+        worker.join(timeout=SHUTDOWN_GRACE_SECONDS)
+        log.info("event=stopped")
+        return 0
+
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("event=shutdown signal=%s", signal.Signals(signum).name)
-        stop.set()
-        hangup.set()  # wakes the main loop now
+        self._stop.set()
+        self._hangup.set()  # wakes the main loop now
 
-    def on_hangup(signum: int, frame: FrameType | None) -> None:
-        hangup.set()  # the main loop reloads: a signal handler must not do the work
+    def _on_hangup(self, signum: int, frame: FrameType | None) -> None:
+        self._hangup.set()  # the main loop reloads: a signal handler must not do the work
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_hangup)
-    server: ExporterServer | None = None
-    notifier: Notifier | None = None
-    running = config
-
-    def reload() -> None:
-        nonlocal notifier, running
-        if args.demo:  # the demo's config is built in, only the web config is a file
-            web = load_web_config(args.web_config_file) if args.web_config_file else WebConfig()
-            new = config
-        else:
-            web, new = web_and_config(args, check=False)
-        if new != running:  # unchanged: keep the sources, their token and rate-limit state
-            collector.reconfigure(new, build_sources(new, stats, stop))
-        if server is not None:
-            server.set_web_config(web)
-            server.set_interval(new.collection.interval)
-        notifier = swap_bridge(notifier, running, new, collector)
-        running = new
-        setup_logging(args.log_level, args.log_format, secrets_of(new))
+    def _apply_reload(self) -> None:
+        """Load the config source again and hand what changed to each part."""
+        web, new = self._configs.load()
+        if new != self._config:  # unchanged: keep the sources, their token and rate state
+            self._collector.reconfigure(new, build_sources(new, self._stats, self._stop))
+        self._server.set_web_config(web)
+        self._server.set_interval(new.collection.interval)
+        if bridge_changed(self._config, new):
+            old, self._bridge = self._bridge, build_bridge(new)
+            self._collector.use_bridge(self._bridge)
+            if old is not None:
+                old.stop()
+            if self._bridge is not None:
+                self._bridge.start()
+        self._config = new
+        setup_logging(self._args.log_level, self._args.log_format, secrets_of(new))
         log.info(
             "event=config_reloaded interval=%.0fs effective=next_cycle", new.collection.interval
         )
-
-    reloader = Reloader(reload, collector.republish)
-    collector.reload_state = lambda: reloader.state
-    collector.republish()  # the first snapshot was rendered before the reloader existed
-    try:
-        server = ExporterServer(settings, lambda: collector.snapshot)
-    except OSError as exc:
-        message = f"web.listen-address: cannot listen on {args.listen_address}: {exc.strerror}"
-        print(f"causely-exporter: {message}", file=sys.stderr)
-        return 1
-    server.start()
-    notifier = start_bridge(config, collector)
-    log.info(
-        "event=started version=%s address=%s path=%s interval=%.0fs pid=%d",
-        __version__,
-        args.listen_address,
-        settings.telemetry_path,
-        config.collection.interval,
-        os.getpid(),
-    )
-    worker = threading.Thread(target=collector.run, name="collector", daemon=True)
-    worker.start()
-    while not stop.is_set():
-        if hangup.wait(1.0) and not stop.is_set():
-            hangup.clear()
-            reloader.reload()
-    server.stop()
-    if notifier is not None:
-        notifier.stop()
-    # In-flight requests end at their timeout; daemon threads do not hold the exit.
-    worker.join(timeout=SHUTDOWN_GRACE_SECONDS)
-    log.info("event=stopped")
-    return 0

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from typing import Protocol
 
 from exporter.client.stats import ApiStats
 from exporter.collect.cycle_view import CycleViews
@@ -70,6 +71,14 @@ def planning_order(sources: Sequence[Source]) -> list[Source]:
     return ordered
 
 
+class Bridge(Protocol):
+    """What consumes each cycle's view besides the metrics: the Alertmanager bridge."""
+
+    def consume(self, view: View) -> None: ...
+
+    def stats(self) -> BridgeStats: ...
+
+
 class Collector:
     """The loop and what it keeps between cycles: per-unit state, clears, the snapshot.
 
@@ -83,7 +92,12 @@ class Collector:
         stats: ApiStats,
         stop: threading.Event,
         render: Render,
+        *,
+        bridge: Bridge | None = None,
+        reload_state: ReloadState | None = None,
     ) -> None:
+        """`bridge` consumes each cycle's view; `reload_state` is rendered with each view (the
+        running exporter passes both; `--once` and most tests neither)."""
         self._config = config
         self._render = render
         self._sources = planning_order(sources)
@@ -99,16 +113,12 @@ class Collector:
         self._failures = FailureLog(log)
         self._render_failures = 0
         self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
-        # Consumers of each cycle's view besides the metrics (the Alertmanager bridge), and
-        # where their own counters come from. Called inside try/except: they cannot end the loop.
-        self.view_hooks: list[Callable[[View], None]] = []
-        self.extra_stats: Callable[[], BridgeStats] | None = None
-        # The outcome of the last config load, rendered with each view (app/ sets it).
-        self.reload_state: Callable[[], ReloadState] | None = None
+        self._bridge = bridge
+        self._reload_state = reload_state
         self._last_view: View | None = None
         self._publish_lock = threading.Lock()  # the loop's publish, or a republish after a reload
         self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
-        self._publish(time.time(), None, ok=False)
+        self._publish(time.time(), None, ok=False, cycle=False)
         self._pending: tuple[Config, list[Source]] | None = None
         self._pending_lock = threading.Lock()
         self._reload_plans: dict[str, set[str]] = {}  # source -> units planned before a reload
@@ -208,7 +218,7 @@ class Collector:
             self._last_success = finished
         if tasks and any(any(s.unit_up.values()) for s in self._state.values()):
             self._data_time = finished
-        snapshot = self._publish(finished, finished - started, ok)
+        snapshot = self._publish(finished, finished - started, ok, cycle=True)
         log.info(
             "event=collection_done ok=%s duration_seconds=%.3f units_ok=%d units=%d",
             str(ok).lower(),
@@ -246,11 +256,16 @@ class Collector:
     def _live_until(self) -> float:
         return time.monotonic() + liveness_window(self._config)
 
-    def _publish(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+    def use_bridge(self, bridge: Bridge | None) -> None:
+        """Hand the views from now on to this bridge (a reload replaced it): one reference
+        swap, so a cycle on the collector's thread feeds the old bridge or the new."""
+        self._bridge = bridge
+
+    def _publish(self, now: float, duration: float | None, ok: bool, cycle: bool) -> Snapshot:
         """Render and swap in a new snapshot; on failure keep serving the previous bytes."""
         with self._publish_lock:
             try:
-                snapshot = self._build(now, duration, ok)
+                snapshot = self._build(now, duration, ok, cycle)
             except Exception as exc:
                 self._log_render_failure(exc)
                 # live_until stays: renders failing for the whole window make /healthz fail.
@@ -258,15 +273,16 @@ class Collector:
             self._snapshot = snapshot
             return snapshot
 
-    def republish(self) -> None:
-        """Render the last view again with the current reload state (after a SIGHUP), so the
-        reload gauges change at once; the data and the readiness facts stay the cycle's."""
+    def republish(self, reload_state: ReloadState) -> None:
+        """Render the last view again with this reload state (after a SIGHUP), so the reload
+        gauges change at once; the data and the readiness facts stay the cycle's."""
         with self._publish_lock:
+            self._reload_state = reload_state
             view = self._last_view
             if view is None:
                 return
             try:
-                view = self._with_reload_state(view)
+                view = replace(view, reload=reload_state)
                 exposition = self._render(view)
             except Exception as exc:
                 self._log_render_failure(exc)
@@ -287,7 +303,12 @@ class Collector:
             totals.update(source.skips.snapshot())
         return dict(totals)
 
-    def _build(self, now: float, duration: float | None, ok: bool) -> Snapshot:
+    def _build(self, now: float, duration: float | None, ok: bool, cycle: bool) -> Snapshot:
+        """Render a view of the state; a cycle's view goes to the bridge first.
+
+        The bridge consumes the data only; its counters are added to what is rendered after.
+        The view of no cycle (before the first) is not the bridge's to see.
+        """
         sections = self._views.sections(
             {s.section: self._state[s.name] for s in self._sources},
             {s.section: self._clears[s.name] for s in self._sources if s.name in self._clears},
@@ -306,27 +327,25 @@ class Collector:
             collection_errors=self._failures.counts(),
             render_failures=self._render_failures,
             skipped_nodes=self._skipped_nodes(),
+            reload=self._reload_state,
         )
-        view = self._hand_over(view)
+        bridge = self._bridge
+        if cycle and bridge is not None:
+            view = self._through_bridge(bridge, view)
         exposition = self._render(view)
         self._last_view = view
         empty = Snapshot(b"", b"", now, self._data_time, ok, self._live_until())
         return with_exposition(empty, exposition)
 
-    def _hand_over(self, view: View) -> View:
-        for hook in self.view_hooks:
-            try:
-                hook(view)
-            except Exception as exc:
-                log.error("event=view_hook_failed hook=%s error=%r", hook, exc)
-        if self.extra_stats is not None:
-            try:
-                view = replace(view, bridge=self.extra_stats())
-            except Exception as exc:
-                log.error("event=view_hook_failed hook=stats error=%r", exc)
-        return self._with_reload_state(view)
-
-    def _with_reload_state(self, view: View) -> View:
-        if self.reload_state is None:
+    def _through_bridge(self, bridge: Bridge, view: View) -> View:
+        """The bridge consumes the view; its counters join what is rendered. Neither may
+        end the loop."""
+        try:
+            bridge.consume(view)
+        except Exception as exc:
+            log.error("event=view_hook_failed hook=%s error=%r", bridge.consume, exc)
+        try:
+            return replace(view, bridge=bridge.stats())
+        except Exception as exc:
+            log.error("event=view_hook_failed hook=stats error=%r", exc)
             return view
-        return replace(view, reload=self.reload_state())

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from exporter.app.wiring import build_collector
 from exporter.bridge.alerts import Alert, build_alerts
 from exporter.bridge.notifier import Notifier, keep_firing_for
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
@@ -421,8 +422,7 @@ def test_bridge_pages_past_the_series_cap_and_resolves_on_clear(sim: Simulator) 
         run = InProcess(config)
         assert config.alertmanager is not None
         notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
-        run.collector.view_hooks.append(notifier.consume)
-        run.collector.extra_stats = notifier.stats
+        run.collector = build_collector(config, run.stats, run.stop, bridge=notifier)
         notifier.start()
         try:
             scope = sim.scope_names()[0]
@@ -476,8 +476,7 @@ def test_a_failing_scope_resends_nothing_and_shows_its_alerts_held(sim: Simulato
         run = InProcess(config)
         assert config.alertmanager is not None
         notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
-        run.collector.view_hooks.append(notifier.consume)
-        run.collector.extra_stats = notifier.stats
+        run.collector = build_collector(config, run.stats, run.stop, bridge=notifier)
         notifier.start()
         try:
             run.cycle()
