@@ -1,6 +1,7 @@
 """Log lines that cannot be forged: logfmt (or JSON), one record per line, secrets redacted.
 
-Messages are written as `key=value` pairs by the code that logs them. Values that come from
+Messages are written as `key=value` pairs by the code that logs them; in JSON each pair is a
+field of its own. Values that come from
 outside (API strings, config values, client bytes) go through `quote()`; and the formatter is
 the last line of defence: a message that is not well-formed logfmt, or holds a control
 character, is emitted whole as one escaped `msg="..."` value, so no value ever splits a line or
@@ -62,13 +63,36 @@ def quote(value: object, limit: int = 256) -> str:
     return f'"{escape(text)}"'
 
 
-def quote_bytes(data: bytes, limit: int = 256) -> str:
-    """A logfmt value for bytes a client sent (a request line): never raw, never long."""
-    return quote(data[: limit + 1].decode("latin-1"), limit)
-
-
 def is_logfmt(message: str) -> bool:
     return _LOGFMT.fullmatch(message) is not None
+
+
+_PAIR_PARTS = re.compile(rf"({_KEY})=({_QUOTED}|{_BARE})(?: |$)")
+_ESCAPED = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
+_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape_char(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code.startswith("u") and len(code) == 5:
+        return chr(int(code[1:], 16))
+    return _UNESCAPES.get(code, code)
+
+
+def logfmt_fields(message: str) -> dict[str, str]:
+    """The key=value pairs of a well-formed logfmt message, values unquoted and unescaped."""
+    fields: dict[str, str] = {}
+    position = 0
+    while position < len(message):
+        match = _PAIR_PARTS.match(message, position)
+        if match is None:  # not logfmt: is_logfmt() is asked first
+            break
+        key, value = match.group(1), match.group(2)
+        if value.startswith('"'):
+            value = _ESCAPED.sub(_unescape_char, value[1:-1])
+        fields[key] = value
+        position = match.end()
+    return fields
 
 
 class LogFormatter(logging.Formatter):
@@ -97,17 +121,27 @@ class LogFormatter(logging.Formatter):
         timestamp += f".{int(record.msecs):03d}Z"
         level = record.levelname.lower().replace("warning", "warn")
         if self._json:
-            if error:
-                message += " " + error.replace("\n", " | ")
-            return json.dumps(
-                {"ts": timestamp, "level": level, "logger": record.name, "msg": message}
-            )
+            return self._json_line(timestamp, level, record.name, message, error)
         if not is_logfmt(message):
             message = f"msg={quote(message, limit=64 * 1024)}"
         line = f"ts={timestamp} level={level} logger={quote(record.name)} {message}"
         if error:
             line += f" exc={quote(error, limit=64 * 1024)}"
         return line
+
+    @staticmethod
+    def _json_line(timestamp: str, level: str, logger: str, message: str, error: str) -> str:
+        """The event's key=value pairs as fields of their own; free text as `msg`."""
+        document = {"ts": timestamp, "level": level, "logger": logger}
+        if is_logfmt(message):
+            for key, value in logfmt_fields(message).items():
+                # A message's own ts, level or logger must not pass for the record's.
+                document[f"{key}_" if key in ("ts", "level", "logger") else key] = value
+        else:
+            document["msg"] = message
+        if error:
+            document["exc"] = error
+        return json.dumps(document)
 
 
 def setup_logging(level: str, log_format: str, secrets: Sequence[str] = ()) -> None:

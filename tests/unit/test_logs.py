@@ -81,6 +81,35 @@ def test_secrets_are_redacted_and_json_is_unchanged() -> None:
     assert doc["msg"] == f"event=x scope={FORGED}" and doc["level"] == "info"
 
 
+def test_json_lines_carry_the_event_fields_as_fields() -> None:
+    line = format_record("event=x scope=%s n=%d", quote(FORGED), 3, json_format=True)
+    assert len(line.splitlines()) == 1
+    doc = json.loads(line)
+    assert doc == {
+        "ts": doc["ts"],
+        "level": "info",
+        "logger": "exporter.test",
+        "event": "x",
+        "scope": FORGED,  # unquoted and unescaped: the value as it was
+        "n": "3",
+    }
+    # A message's own ts/level/logger cannot pass for the record's.
+    doc = json.loads(format_record("event=y level=error", json_format=True))
+    assert doc["level"] == "info" and doc["level_"] == "error"
+    # Secrets are redacted in the fields too; a traceback is a field of its own.
+    doc = json.loads(
+        format_record(
+            "event=z token=%s",
+            "hunter2-secret",
+            secrets=["hunter2-secret"],
+            json_format=True,
+            exc=True,
+        )
+    )
+    assert doc["token"] == "***" and "hunter2" not in json.dumps(doc)
+    assert "ValueError" in doc["exc"]
+
+
 def test_quote_bounds_long_values() -> None:
     assert len(quote("x" * 100_000)) < 300
     assert quote("plain") == "plain"
