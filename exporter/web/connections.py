@@ -75,8 +75,6 @@ class ConnectionTable:
         self._busy_evictable_after = busy_evictable_after
         self._slots: dict[socket.socket, _Slot] = {}
         self._lock = threading.Lock()
-        self.evicted = 0
-        self.rejected = 0
 
     def __len__(self) -> int:
         with self._lock:
@@ -89,10 +87,8 @@ class ConnectionTable:
             if len(self._slots) >= self._limit:
                 victim = self._victim()
                 if victim is None:
-                    self.rejected += 1
                     return False
                 del self._slots[victim]
-                self.evicted += 1
             self._slots[sock] = _Slot(State.HEAD)
         if victim is not None:
             force_close(victim)

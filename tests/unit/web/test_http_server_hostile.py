@@ -111,6 +111,19 @@ def is_closed(sock: socket.socket, within: float) -> bool:
         return False
 
 
+def closed_after_draining(sock: socket.socket, within: float) -> bool:
+    """Read whatever is pending; True when the server closed the connection after it."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(1 << 20):
+            pass
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return True
+
+
 # --- request heads -------------------------------------------------------------------------
 
 
@@ -200,7 +213,8 @@ def test_scrapes_and_probes_are_served_among_many_slow_clients(
             assert requests.get(url + "/metrics", timeout=5).content == BODY
             assert requests.get(url + "/healthz", timeout=5).status_code == 200
         assert len(server.connections) <= 16
-        assert server.connections.evicted >= 100 - 16
+        # The slow clients gave way: the server closed all but those that still fit.
+        assert sum(is_closed(sock, 0.2) for sock in slow) >= 100 - 16
     finally:
         for sock in slow:
             sock.close()
@@ -244,8 +258,9 @@ def test_idle_keep_alive_connections_give_way(servers: Callable[..., ExporterSer
     try:
         for session in sessions:  # four kept-alive connections fill the cap
             assert session.get(url + "/metrics", timeout=5).ok
+        # Served, not refused (503): one of the four idle connections gave way to it.
         assert requests.get(url + "/healthz", timeout=5).status_code == 200
-        assert server.connections.evicted >= 1
+        assert len(server.connections) <= 4
         # A session whose connection was closed reconnects by itself.
         assert sessions[0].get(url + "/metrics", timeout=5).ok
     finally:
@@ -276,7 +291,7 @@ def test_over_the_cap_a_new_client_gets_a_quick_503(
                 answer = read_until_closed(sock, limit=5)
             assert answer.startswith(b"HTTP/1.1 503 "), answer[:80]
             assert b"Connection: close" in answer
-            assert server.connections.rejected >= 1
+            assert len(server.connections) == 3  # the refused client took no slot
         finally:
             gate.set()
         assert all(f.result().content == BODY for f in busy)
@@ -295,7 +310,8 @@ def test_a_client_that_does_not_read_its_answer_gives_way(
         time.sleep(1.0)
         response = requests.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
         assert response.status_code == 200
-        assert server.connections.evicted >= 1
+        # One of the two was closed under it: what it had not read, then the end.
+        assert any(closed_after_draining(sock, 5) for sock in readers)
     finally:
         for sock in readers:
             sock.close()
