@@ -17,6 +17,7 @@ from typing import Any
 from exporter.app.wiring import build_collector, build_sources
 from exporter.client.stats import ApiStats
 from exporter.config.loader import load_config
+from exporter.sources.base import Section
 
 
 def status_kib(field: str) -> int:
@@ -35,7 +36,7 @@ def main() -> int:
     part_seconds = 0.0
     lock = threading.Lock()
     for source in sources:
-        if source.name == "causely_parts":
+        if source.section is Section.HEALTH_AND_SLOS:
             collect = source.collect
 
             def timed_collect(unit: str, deadline: float, collect: Any = collect) -> object:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from exporter import __version__
 from exporter.client.stats import StatsSnapshot
 from exporter.resolve_times import HistogramValue
-from exporter.sources.causeflow import Incident
+from exporter.sources.causeflow_incidents import Incident
 from exporter.sources.causely.defects import Defect
 from exporter.sources.causely.explained import Service
 from exporter.sources.causely.slos import Slo
@@ -80,7 +80,7 @@ class View:
     last_success: float | None = None
     duration: float | None = None
     version: str = field(default=__version__)
-    parts: PartsView | None = None  # service health and SLOs
+    health_and_slos: HealthAndSlosView | None = None
     resolve: ResolveView | None = None  # time to resolve
     # (source, reason) -> units or plans failed by an unexpected error
     collection_errors: Mapping[tuple[str, str], int] = field(default_factory=dict)
@@ -92,7 +92,7 @@ class View:
 
 
 @dataclass(frozen=True)
-class PartsView:
+class HealthAndSlosView:
     health_enabled: bool
     slos_enabled: bool
     # scope -> up, for the scopes whose part is planned

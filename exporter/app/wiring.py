@@ -19,8 +19,8 @@ from exporter.config.model import Config
 from exporter.config.secrets import Secret
 from exporter.metrics.exposition import render
 from exporter.sources.base import AlertSelection, Source
-from exporter.sources.causeflow import CauseFlowSource
-from exporter.sources.causely.parts import CauselyPartsSource
+from exporter.sources.causeflow_incidents import CauseFlowSource
+from exporter.sources.causely.health_and_slos import HealthAndSlosSource
 from exporter.sources.causely.source import CauselySource
 from exporter.view import ReloadState
 
@@ -50,7 +50,7 @@ def alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
 def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
     """The enabled sources, each API with its own clients; Causely's share one rate gate."""
     sources: list[Source] = []
-    parts: Source | None = None
+    health_and_slos: Source | None = None
     causely_alerts, causeflow_alerts = alert_selections(config)
     if config.causely.enabled:
         assert config.causely.client_id and config.causely.client_secret
@@ -86,7 +86,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
         if config.causely.parts.health or config.causely.parts.slos:
             # Listed last so its units queue behind every other source's (it declares that
             # it is planned after the defects, whose scope list it reuses).
-            parts = CauselyPartsSource(config.causely, api_client, causely)
+            health_and_slos = HealthAndSlosSource(config.causely, api_client, causely)
     if config.causeflow.enabled:
         assert config.causeflow.token
         client = ApiClient(
@@ -99,8 +99,8 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             api="causeflow",
         )
         sources.append(CauseFlowSource(config.causeflow, client, causeflow_alerts))
-    if parts is not None:
-        sources.append(parts)
+    if health_and_slos is not None:
+        sources.append(health_and_slos)
     return sources
 
 

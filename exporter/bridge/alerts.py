@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from exporter.config.alertmanager import AlertmanagerConfig
 from exporter.config.labels import MAX_LABEL_VALUE
-from exporter.sources.causeflow import Incident
+from exporter.sources.causeflow_incidents import Incident
 from exporter.sources.causely.defects import Defect
 from exporter.sources.values import parse_time
 from exporter.view import CauseFlowView, CauselyView, View

@@ -322,7 +322,7 @@ class Collector:
             causeflow=sections.causeflow,
             last_success=self._last_success,
             duration=duration,
-            parts=sections.parts,
+            health_and_slos=sections.health_and_slos,
             resolve=sections.resolve,
             collection_errors=self._failures.counts(),
             render_failures=self._render_failures,

@@ -15,15 +15,15 @@ from exporter.cardinality import fold
 from exporter.collect.unit_state import SourceState, ZeroRetention, source_up
 from exporter.config.model import Config
 from exporter.resolve_times import ResolveTracker
-from exporter.sources import causeflow as causeflow_source
+from exporter.sources import causeflow_incidents as causeflow_source
 from exporter.sources.base import Section
-from exporter.sources.causeflow import IncidentResult, incident_bucket
+from exporter.sources.causeflow_incidents import IncidentResult, incident_bucket
 from exporter.sources.causely.defects import Defect, ScopeResult, fold_bucket
+from exporter.sources.causely.entity_health import HealthResult
 from exporter.sources.causely.explained import Service
-from exporter.sources.causely.health import HealthResult
-from exporter.sources.causely.parts import HEALTH, split_unit
+from exporter.sources.causely.health_and_slos import HEALTH, split_unit
 from exporter.sources.causely.slos import Slo, SloResult
-from exporter.view import CauseFlowView, CauselyView, PartsView, ResolveView
+from exporter.view import CauseFlowView, CauselyView, HealthAndSlosView, ResolveView
 
 ActiveKey = tuple[str, str, str, str]  # scope, severity, entity type, defect name
 
@@ -34,7 +34,7 @@ class Sections:
 
     causely: CauselyView | None
     causeflow: CauseFlowView | None
-    parts: PartsView | None
+    health_and_slos: HealthAndSlosView | None
     resolve: ResolveView | None
 
 
@@ -70,11 +70,15 @@ class CycleViews:
         """Each section from the state of the source that makes it, and the time to resolve."""
         causely = states.get(Section.ROOT_CAUSES)
         causeflow = states.get(Section.INCIDENTS)
-        parts = states.get(Section.HEALTH_AND_SLOS)
+        health_and_slos = states.get(Section.HEALTH_AND_SLOS)
         return Sections(
             causely=self.causely(causely, config, now) if causely is not None else None,
             causeflow=self.causeflow(causeflow, now) if causeflow is not None else None,
-            parts=parts_view(parts, config) if parts is not None else None,
+            health_and_slos=(
+                health_and_slos_view(health_and_slos, config)
+                if health_and_slos is not None
+                else None
+            ),
             resolve=resolve_view(clears.get(Section.ROOT_CAUSES), clears.get(Section.INCIDENTS)),
         )
 
@@ -150,7 +154,7 @@ def cap_per_scope(
     return capped
 
 
-def parts_view(state: SourceState, config: Config) -> PartsView:
+def health_and_slos_view(state: SourceState, config: Config) -> HealthAndSlosView:
     """Service health and SLOs, from their `health:<scope>` and `slos:<scope>` units."""
     health_up: dict[str, bool] = {}
     slos_up: dict[str, bool] = {}
@@ -171,7 +175,7 @@ def parts_view(state: SourceState, config: Config) -> PartsView:
             slos[result.scope] = result.slos
             dropped[result.scope] = result.dropped
     parts = config.causely.parts
-    return PartsView(
+    return HealthAndSlosView(
         parts.health, parts.slos, health_up, slos_up, entities, slo_counts, slos, dropped
     )
 

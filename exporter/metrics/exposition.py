@@ -23,11 +23,13 @@ from prometheus_client import (
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
 
-from exporter.metrics.causeflow import causeflow_families
 from exporter.metrics.causely import causely_families
+from exporter.metrics.entity_health_metrics import entity_health_families
 from exporter.metrics.explained import explained_families
-from exporter.metrics.health import parts_families, resolve_families
+from exporter.metrics.incident_metrics import causeflow_families
 from exporter.metrics.self_metrics import bridge_families, reload_families, self_families
+from exporter.metrics.slo_metrics import slo_families
+from exporter.metrics.time_to_resolve_metrics import resolve_families
 from exporter.view import View
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -42,8 +44,9 @@ def view_families(view: View) -> Iterator[Metric]:
         yield from explained_families(view.causely)
     if view.causeflow is not None:
         yield from causeflow_families(view.causeflow)
-    if view.parts is not None:
-        yield from parts_families(view.parts)
+    if view.health_and_slos is not None:
+        yield from entity_health_families(view.health_and_slos)
+        yield from slo_families(view.health_and_slos)
     if view.resolve is not None:
         yield from resolve_families(view.resolve)
     yield from self_families(view)

@@ -26,7 +26,7 @@ from exporter.config.loader import build_config
 from exporter.config.model import HttpConfig
 from exporter.simulator.data import cluster_of
 from exporter.simulator.simulator import Simulator
-from exporter.sources.causeflow import Incident
+from exporter.sources.causeflow_incidents import Incident
 from exporter.sources.causely.defects import Defect
 from exporter.view import CauseFlowView, CauselyView, View
 from tests.conftest import InProcess, sim_config

@@ -252,7 +252,7 @@ def test_a_million_distinct_names_fold_into_other_with_exact_sums() -> None:
 
 
 def test_distinct_incident_sources_fold_with_exact_sums(monkeypatch: pytest.MonkeyPatch) -> None:
-    from exporter.sources import causeflow as causeflow_source
+    from exporter.sources import causeflow_incidents as causeflow_source
 
     monkeypatch.setattr(causeflow_source, "MAX_INCIDENT_COMBINATIONS", 30)
     with Simulator(SimulatorConfig(seed=37, scopes=1, defects=5, incidents=80)) as sim:

@@ -19,7 +19,7 @@ from exporter.sources.base import AlertSelection, Best, Section, SkipCounter, to
 from exporter.sources.pagination import CursorExpired, Page, walk
 from exporter.sources.values import is_clean_id, node_key, parse_time, text
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("exporter.sources.causeflow")  # pinned: log lines keep their name
 
 OPERATION = "listIncidents"
 UNIT = "incidents"

@@ -17,14 +17,14 @@ from exporter.client.errors import ApiError
 from exporter.config.model import CauselyConfig
 from exporter.resolve_times import ActiveSet
 from exporter.sources.base import Section, SkipCounter
-from exporter.sources.causely.graphql import graphql_connection, graphql_field
-from exporter.sources.causely.health import (
+from exporter.sources.causely.entity_health import (
     HEALTH_QUERY,
     HealthResult,
     health_variables,
     parse_health,
 )
-from exporter.sources.causely.health import OPERATION as HEALTH_OPERATION
+from exporter.sources.causely.entity_health import OPERATION as HEALTH_OPERATION
+from exporter.sources.causely.graphql import graphql_connection, graphql_field
 from exporter.sources.causely.scopes import Scope
 from exporter.sources.causely.slos import OPERATION as SLO_OPERATION
 from exporter.sources.causely.slos import SLOS_QUERY, SloResult, collect_slos, slo_variables
@@ -45,7 +45,9 @@ def split_unit(unit: str) -> tuple[str, str]:
     return part, scope
 
 
-class CauselyPartsSource:
+class HealthAndSlosSource:
+    # The label value of its collection errors since it was called "parts": kept for the
+    # series (the config's causely.parts groups the optional Causely features).
     name = "causely_parts"
     # Its units have their own up gauges; they do not decide the exporter's overall success.
     essential = False
