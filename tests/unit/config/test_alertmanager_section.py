@@ -12,7 +12,7 @@ from exporter.config.alertmanager import alertmanager_label
 from exporter.config.file import ConfigError
 from exporter.config.loader import build_config
 from tests.conftest import REPO
-from tests.unit.config.test_config import CREDS, run_cli
+from tests.unit.config.test_config import CREDS
 
 AM = {"urls": ["http://127.0.0.1:9093"]}
 
@@ -90,27 +90,6 @@ def test_bad_bridge_config_names_the_field(raw: dict[str, Any], field: str) -> N
     with pytest.raises(ConfigError) as info:
         build_config(raw, CREDS)
     assert field in str(info.value)
-
-
-def test_cli_exits_2_naming_a_clashing_entity_label(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text("causely:\n  entity_labels:\n    k8s.namespace.name: defect_id\n")
-    result = run_cli("--config.file", str(path), "--check-config", env=CREDS)
-    assert result.returncode == 2
-    assert "causely.entity_labels.k8s.namespace.name" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_cli_never_prints_the_bearer_token(tmp_path: Path) -> None:
-    (tmp_path / "token").write_text("tok-very-secret\n")
-    path = tmp_path / "c.yaml"
-    path.write_text(
-        "alertmanager:\n  urls: ['http://u:tok-very-secret@am:9093']\n"
-        f"  bearer_token_file: {tmp_path / 'token'}\n"
-    )
-    result = run_cli("--config.file", str(path), "--check-config", env=CREDS)
-    assert result.returncode == 2
-    assert "tok-very-secret" not in result.stderr + result.stdout
 
 
 def test_the_commented_example_section_is_valid() -> None:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +7,6 @@ import pytest
 from exporter.config.fields import parse_duration
 from exporter.config.file import ConfigError
 from exporter.config.loader import build_config, load_config
-from tests.conftest import REPO
 
 CREDS = {"CAUSELY_CLIENT_ID": "id-1", "CAUSELY_CLIENT_SECRET": "s3cret-value"}
 
@@ -104,40 +101,6 @@ def test_invalid_yaml_reports_the_line(tmp_path: Path) -> None:
     path.write_text("causely:\n  scopes: [a\n")
     with pytest.raises(ConfigError, match=r"config.file: .* is not valid YAML at line"):
         load_config(str(path), CREDS)
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exporter", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", **(env or {})},
-    )
-
-
-def test_cli_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text("causely:\n  page_size: lots\n")
-    result = run_cli("--config.file", str(path), "--check-config", env=CREDS)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert lines == ["causely-exporter: causely.page_size: expected an integer, got 'lots'"]
-    assert "Traceback" not in result.stderr
-
-
-def test_cli_check_config_ok(tmp_path: Path) -> None:
-    example = REPO / "config.example.yaml"
-    result = run_cli("--config.file", str(example), "--check-config", env=CREDS)
-    assert result.returncode == 0, result.stderr
-    assert "configuration ok" in result.stdout
-
-
-def test_cli_bad_listen_address_exits_2() -> None:
-    result = run_cli("--web.listen-address", "nonsense", "--check-config", env=CREDS)
-    assert result.returncode == 2
-    assert "web.listen-address" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_proxy_variables_are_read_once_and_no_proxy_is_honoured() -> None:

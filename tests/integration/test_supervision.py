@@ -23,7 +23,7 @@ from exporter.simulator.simulator import Simulator
 from exporter.web.http_server import ExporterServer, ServerSettings
 from exporter.web.web_config import WebConfig
 from tests.conftest import parse_exposition, sim_config, sim_env, write_config
-from tests.unit.collect.test_hostile import assert_valid_exposition
+from tests.integration.test_hostile import assert_valid_exposition
 
 Metrics = dict[str, dict[tuple[tuple[str, str], ...], float]]
 
