@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help venv demo test lint bench soak chaos clean
+.PHONY: help venv demo test test-unit test-integration test-shipped test-e2e lint bench soak chaos clean
 
 help: ## list the targets, one line each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # One stamp per install: the demo needs the package only, the other targets the test tools too.
 $(VENV)/.installed-%: pyproject.toml
@@ -25,9 +25,26 @@ lint: venv ## ruff check, ruff format --check, mypy --strict on exporter/
 	$(BIN)/ruff format --check exporter tests bench scripts
 	$(BIN)/mypy exporter
 
-test: venv lint ## lint, install prometheus/alertmanager if missing, run the whole suite
+# The tiers are directories under tests/ (markers added from the path, see tests/conftest.py).
+# Outside CI a missing binary skips with its reason; in CI (CI=true) it fails.
+test: venv lint ## lint, install prometheus/alertmanager if missing, run every tier
 	./scripts/install-test-deps.sh
 	$(BIN)/pytest -q
+
+test-unit: venv ## the in-process tier (tests/unit), in parallel: no process, no binary, < 1 min
+	$(BIN)/pytest -q -n 4 tests/unit
+
+test-integration: venv ## the exporter and simulator as processes, promtool, openssl
+	./scripts/install-test-deps.sh
+	$(BIN)/pytest -q tests/integration
+
+test-shipped: venv ## shipped rules, dashboards, mixin and deploy files through their tools
+	./scripts/install-test-deps.sh
+	$(BIN)/pytest -q tests/shipped
+
+test-e2e: venv ## real Prometheus and Alertmanager against the exporter and the bridge
+	./scripts/install-test-deps.sh
+	$(BIN)/pytest -q tests/e2e
 
 bench: venv ## benchmarks (installs nginx and wrk if missing); figures in README
 	./scripts/install-test-deps.sh nginx:nginx-light wrk:wrk

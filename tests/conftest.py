@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,18 @@ from exporter.config.loader import build_config
 from exporter.config.model import Config
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
-from tests.processes import Process, free_port
+from tests.processes import Process, find_binary, free_port
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
+
+# Each tier is a directory; its tests carry its marker (`pytest -m unit`, `make test-unit`).
+TIERS = {
+    "unit": "tests/unit: in-process only (the simulator on 127.0.0.1 in threads), no subprocess",
+    "integration": "tests/integration: the exporter or simulator as a process, promtool, openssl",
+    "e2e": "tests/e2e: real Prometheus / Alertmanager processes, load, soak and chaos",
+    "shipped": "tests/shipped: shipped files (rules, dashboards, deploy) through their tools",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,7 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--chaos", action="store_true", help="run the long chaos test")
 
 
+def tier_of(path: Path) -> str | None:
+    """The tier a test file belongs to: the directory under tests/ it sits in."""
+    parts = path.resolve().relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is not None:
+            item.add_marker(tier)
     long_runs = {
         "soak": "soak test: run with --soak (make soak)",
         "chaos": "chaos test: run with --chaos (make chaos)",
@@ -43,6 +62,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if marker in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def binary() -> Callable[..., str]:
+    """find_binary for tests and fixtures: `promtool = binary("promtool")` (skip or CI failure)."""
+    return find_binary
 
 
 @pytest.fixture

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+INSTALL_HINT = "run scripts/install-test-deps.sh"
+# Tools the suite uses when present but CI does not install (find_binary(required_in_ci=False)).
+OPTIONAL_TOOL = "optional, not installed by scripts/install-test-deps.sh"
+
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def find_binary(
+    name: str, *aliases: str, install: str = INSTALL_HINT, required_in_ci: bool = True
+) -> str:
+    """The path of an external binary a test runs, looked up in one place.
+
+    Missing on a developer's machine, the test skips and says how to install it; missing in CI
+    (CI=true), it fails, so a CI run never passes by skipping what it was meant to run.
+    `required_in_ci=False` is for the optional tools CI does not install: they always skip.
+    """
+    for candidate in (name, *aliases):
+        path = shutil.which(candidate)
+        if path is not None:
+            return path
+    reason = f"{name} not installed: {install}"
+    if required_in_ci and os.environ.get("CI") == "true":
+        pytest.fail(
+            f"{reason} (CI=true: a missing binary fails instead of skipping)", pytrace=False
+        )
+    pytest.skip(reason)
 
 
 class Process:

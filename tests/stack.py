@@ -6,7 +6,6 @@ process is stopped by the test that started it.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,17 +14,12 @@ from typing import Any
 import requests
 import yaml
 
-from tests.processes import Process, free_port
+from tests.processes import Process, find_binary, free_port
 
 
 def binary(name: str) -> str:
     # Debian installs Alertmanager as prometheus-alertmanager.
-    path = shutil.which(name) or shutil.which(f"prometheus-{name}")
-    if path is None:
-        raise AssertionError(
-            f"{name} is not installed: run scripts/install-test-deps.sh (make test does)"
-        )
-    return path
+    return find_binary(name, f"prometheus-{name}")
 
 
 def wait_until(what: str, check: Any, timeout: float, proc: Process | None = None) -> Any:

@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
 from tests.conftest import REPO, sim_env, write_config
@@ -52,7 +50,6 @@ def am_alerts(alertmanager: Alertmanager, name: str, **labels: str) -> list[dict
     ]
 
 
-@pytest.mark.e2e
 def test_critical_root_cause_pages_and_resolves(tmp_path: Path, exporter_process: Any) -> None:
     sim_config = SimulatorConfig(seed=31, scopes=3, defects=60, incidents=30)
     with Simulator(sim_config) as sim:

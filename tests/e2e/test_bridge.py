@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from exporter.simulator.config import SimulatorConfig
@@ -118,7 +117,6 @@ def metric(exporter: Any, name: str, **labels: str) -> float:
     return sum(v for k, v in series.items() if all(dict(k).get(n) == x for n, x in labels.items()))
 
 
-@pytest.mark.e2e
 def test_bridge_pages_the_owning_team_once_with_two_replicas_and_two_alertmanagers(
     tmp_path: Path, exporter_process: Any
 ) -> None:

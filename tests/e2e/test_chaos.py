@@ -209,7 +209,6 @@ def report(result: dict[str, Any]) -> None:
             print(f"  {root}: {events}")
 
 
-@pytest.mark.e2e
 def test_a_stale_replica_never_reopens_a_resolved_root_cause(
     tmp_path: Path, exporter_process: Any
 ) -> None:

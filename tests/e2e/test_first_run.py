@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-
-import pytest
+from collections.abc import Callable
 
 from tests.conftest import REPO
 
@@ -21,10 +19,9 @@ def phony_targets() -> list[str]:
     return match.group(1).split()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_help_lists_every_target_on_one_line() -> None:
+def test_make_help_lists_every_target_on_one_line(binary: Callable[..., str]) -> None:
     result = subprocess.run(
-        ["make", "--no-print-directory", "help"],
+        [binary("make"), "--no-print-directory", "help"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -37,11 +34,12 @@ def test_make_help_lists_every_target_on_one_line() -> None:
     assert all(len(line.split()) > 2 for line in lines)  # each with its description
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_demo_installs_the_package_alone_and_listens_on_loopback() -> None:
+def test_make_demo_installs_the_package_alone_and_listens_on_loopback(
+    binary: Callable[..., str],
+) -> None:
     # -B: print every step as on a fresh machine, whatever this checkout has installed.
     result = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-B", "demo"],
+        [binary("make"), "--no-print-directory", "-n", "-B", "demo"],
         capture_output=True,
         text=True,
         timeout=30,

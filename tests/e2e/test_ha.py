@@ -9,8 +9,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
 from tests.conftest import REPO, sim_env, write_config
@@ -48,7 +46,6 @@ def values(result: list[dict[str, Any]]) -> dict[tuple[tuple[str, str], ...], st
     }
 
 
-@pytest.mark.e2e
 def test_two_replicas_give_the_same_values_as_one(tmp_path: Path, exporter_process: Any) -> None:
     config = SimulatorConfig(seed=5, scopes=3, defects=90, incidents=25)
     with Simulator(config) as sim:

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from exporter.simulator.config import SimulatorConfig
@@ -52,7 +51,6 @@ def value(prometheus: Prometheus, expr: str) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-@pytest.mark.e2e
 def test_health_slos_and_time_to_resolve_in_prometheus(
     tmp_path: Path, exporter_process: Any
 ) -> None:

@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 import yaml
 
@@ -173,7 +172,6 @@ def cluster(
             am.stop()
 
 
-@pytest.mark.e2e
 def test_root_causes_mute_the_symptoms_they_explain(tmp_path: Path, exporter_process: Any) -> None:
     sim = Simulator(SimulatorConfig(seed=5, scopes=2, defects=0, incidents=0))
     sim.start()

@@ -7,7 +7,6 @@ back once the API is healthy, and what was skipped or folded is counted.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
 from exporter.sources.values import MAX_LABEL_CHARS
 from tests.conftest import InProcess, parse_exposition, sim_config
+from tests.processes import find_binary
 
 Metrics = dict[str, dict[tuple[tuple[str, str], ...], float]]
 OPEN = ["open", "triaging", "investigating", "awaiting_approval", "remediating"]
@@ -27,9 +27,7 @@ BAD_CHARS = {chr(c) for c in range(0x20)} | {"\x7f", "\u2028", "\u2029"}
 
 
 def promtool_check(body: bytes) -> None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.fail("promtool not found: run scripts/install-test-deps.sh")
+    promtool = find_binary("promtool")
     done = subprocess.run(
         [promtool, "check", "metrics"], input=body, capture_output=True, timeout=60
     )

@@ -10,14 +10,16 @@ import pytest
 import requests
 
 from exporter.web.web_config import load_web_config
+from tests.processes import find_binary
 from tests.unit.web.test_http_server import BODY, Holder, start
 
 
 def make_certs(tmp: Path) -> dict[str, Path]:
     """A CA, a server cert for 127.0.0.1 and a client cert, made by the openssl CLI."""
+    openssl = find_binary("openssl", install="install the openssl package")
 
     def run(*args: str) -> None:
-        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp)
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=tmp)
 
     run(
         "req",

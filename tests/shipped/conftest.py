@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 
 import pytest
 
 
 @pytest.fixture(scope="session")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail(
-            "promtool not found on PATH: run scripts/install-test-deps.sh "
-            "(installs the prometheus package)",
-            pytrace=False,
-        )
-    return path
+def promtool(binary: Callable[..., str]) -> str:
+    return binary("promtool", install="run scripts/install-test-deps.sh (package prometheus)")
+
+
+@pytest.fixture(scope="session")
+def amtool(binary: Callable[..., str]) -> str:
+    return binary(
+        "amtool", install="run scripts/install-test-deps.sh (package prometheus-alertmanager)"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,18 +21,6 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 SEVERITIES = ["Critical", "High", "Medium", "Low", "Hidden"]
 
 DASHBOARDS = dx.load_dashboards()
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail(
-            "promtool not found on PATH: run scripts/install-test-deps.sh "
-            "(installs the prometheus package)",
-            pytrace=False,
-        )
-    return path
 
 
 def recording_rule_names() -> set[str]:

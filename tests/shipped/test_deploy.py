@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from fnmatch import fnmatch
@@ -21,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from tests.processes import OPTIONAL_TOOL, find_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -517,10 +518,10 @@ def test_kustomization_lists_the_manifests_but_not_the_secret_template() -> None
     assert labels.get(NAME_LABEL) == "causely-exporter"
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kustomize_builds() -> None:
+    kubectl = find_binary("kubectl", install=OPTIONAL_TOOL, required_in_ci=False)
     result = subprocess.run(
-        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60
+        [kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(result.stdout) if doc)
@@ -791,8 +792,8 @@ def test_systemd_unit_is_hardened() -> None:
     assert _unit_value("Install", "WantedBy") == "multi-user.target"
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = find_binary("systemd-analyze", install=OPTIONAL_TOOL, required_in_ci=False)
     # verify insists that the ExecStart binary exists; the venv is not installed here, so the
     # copy under test points at a stub. Everything else is verified as written.
     stub = tmp_path / "causely-exporter"
@@ -805,7 +806,7 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+        [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
     output = (result.stdout + result.stderr).strip()
     assert result.returncode == 0, output

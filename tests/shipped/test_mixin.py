@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,14 +42,6 @@ def _load_generator() -> ModuleType:
 
 
 gen_mixin = _load_generator()
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail("promtool not found: run scripts/install-test-deps.sh", pytrace=False)
-    return path
 
 
 def test_the_shipped_files_are_the_mixin_s_output() -> None:

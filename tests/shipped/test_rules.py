@@ -7,7 +7,6 @@ binary is a failure, not a skip.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -55,26 +54,6 @@ PER_DEFECT_ALERTS = {
 }
 # Labels the rules add to or keep from the contract's labels.
 RULE_LABELS = {"defect_severity"}
-
-
-def _binary(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} not found on PATH: run scripts/install-test-deps.sh (installs {package})",
-            pytrace=False,
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    return _binary("promtool", "prometheus")
-
-
-@pytest.fixture(scope="module")
-def amtool() -> str:
-    return _binary("amtool", "prometheus-alertmanager")
 
 
 def run(*cmd: str) -> subprocess.CompletedProcess[str]:
