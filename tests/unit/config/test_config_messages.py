@@ -13,12 +13,8 @@ import yaml
 
 from exporter.config.file import ConfigError
 from exporter.config.loader import build_config
-from tests.conftest import REPO
 
 CREDS = {"CAUSELY_CLIENT_ID": "id-1", "CAUSELY_CLIENT_SECRET": "s3cret-value"}
-
-
-EXAMPLE = REPO / "config.example.yaml"
 
 
 def test_causeflow_token_hint_names_the_variable_and_the_file_key() -> None:
