@@ -124,7 +124,6 @@ def mismatches(
     return wrong
 
 
-@pytest.mark.e2e
 def test_every_metric_of_a_docs_table_is_exported_with_its_labels(
     exposition: dict[str, set[frozenset[str]]],
 ) -> None:
@@ -142,7 +141,6 @@ def test_a_row_missing_labels_or_naming_no_metric_is_caught() -> None:
     )
 
 
-@pytest.mark.e2e
 def test_every_exported_metric_is_in_the_contract(
     exposition: dict[str, set[frozenset[str]]],
 ) -> None:

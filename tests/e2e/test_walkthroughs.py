@@ -13,16 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
-from tests.processes import free_port
+from tests.processes import find_binary, free_port
 from tests.stack import binary
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -79,8 +76,9 @@ def run(name: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     shims.mkdir()
     # The docs call Debian's name; an upstream install names the binary alertmanager.
     (shims / "prometheus-alertmanager").symlink_to(binary("alertmanager"))
-    for tool in ("amtool", "curl", "timeout", "python3"):
-        assert shutil.which(tool), f"{tool} is not installed"
+    find_binary("amtool")
+    for tool in ("curl", "timeout", "python3"):
+        find_binary(tool, install=f"install {tool}")
     env = {
         "PATH": f"{shims}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(tmp_path),  # amtool reads its config from $HOME: none here
@@ -108,7 +106,6 @@ def run(name: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
 
 
-@pytest.mark.e2e
 def test_the_paging_walkthrough_runs_as_written(tmp_path: Path) -> None:
     result = run("paging", tmp_path)
     (scratch,) = [p.parent for p in tmp_path.glob("tmp.*/pages.log")]
