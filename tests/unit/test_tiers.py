@@ -25,6 +25,7 @@ def test_tests_carry_the_marker_of_their_directory(request: pytest.FixtureReques
     assert request.node.get_closest_marker("unit") is not None
     assert tier_of(TESTS / "e2e" / "test_bridge.py") == "e2e"
     assert tier_of(TESTS / "conftest.py") is None
+    assert tier_of(TESTS.parent / "bench" / "test_x.py") is None
 
 
 def test_a_unit_test_cannot_start_a_process() -> None:
