@@ -111,6 +111,11 @@ class ApiClient:
         # the pool: the gate is closed before any other thread can reuse that connection.
         self._session.hooks["response"].append(self._close_gate_on_429)
 
+    @property
+    def max_attempts(self) -> int:
+        """http.max_attempts: the attempt budget of one call (the token cache shares it)."""
+        return self._config.max_attempts
+
     def call(
         self,
         operation: str,

@@ -4,7 +4,11 @@ The token is cached and refreshed before it expires; a 401 from the API renews i
 dying token however many scopes saw it die (single-flight). A token whose lifetime the auth
 server does not state usefully is kept until a 401, or UNKNOWN_LIFETIME_CEILING. A rejected
 credential is not retried until a back-off has passed, so a wrong secret never
-hammers the auth endpoint. Neither the secret nor a token ever appears in a message.
+hammers the auth endpoint. An exchange that keeps failing (auth endpoint down) is tried at
+most http.max_attempts times per collection cycle: the calls of a cycle share its deadline,
+which names the cycle here, and once the budget is spent every other call of that cycle fails
+at once with the same error (logged once); the next cycle tries again. Neither the secret nor
+a token ever appears in a message.
 """
 
 from __future__ import annotations
@@ -93,6 +97,8 @@ class CauselyAuth:
         self._rejections = 0
         self._rejected_until = 0.0
         self._said_lifetime_unknown = False
+        self._budget = client.max_attempts
+        self._cycle = _CycleFailures()
 
     def headers(self, deadline: float) -> dict[str, str]:
         return _bearer(self._current(deadline).value)
@@ -124,12 +130,30 @@ class CauselyAuth:
         if self._token is not None and now < self._token.refresh_at:
             return self._token
         if now < self._rejected_until:
+            wait = self._rejected_until - now
             raise AuthRejected(
                 TOKEN_OPERATION,
                 "credentials_rejected",
-                f"credentials were rejected; next try in {self._rejected_until - now:.0f}s",
+                "the credentials were rejected: no token request until the back-off ends "
+                f"in {wait:.1f}s, the first call after that tries again",
             )
-        self._token = self._exchange(deadline)
+        given_up = self._cycle.given_up(deadline, self._budget)
+        if given_up is not None:
+            raise given_up
+        try:
+            self._token = self._exchange(deadline)
+        except AuthRejected:
+            raise
+        except ApiError as exc:
+            if self._cycle.failed(deadline, exc, self._budget):
+                log.error(
+                    "event=token_exchange_given_up attempts=%d error=%s "
+                    'msg="the other calls of this cycle fail at once; the next cycle tries again"',
+                    self._budget,
+                    exc.error,
+                )
+            raise
+        self._cycle = _CycleFailures()
         return self._token
 
     def _exchange(self, deadline: float) -> Token:
@@ -177,6 +201,32 @@ class CauselyAuth:
             status,
             backoff,
         )
+
+
+class _CycleFailures:
+    """The failed exchanges of one collection cycle, named by its deadline."""
+
+    def __init__(self) -> None:
+        self._deadline: float | None = None
+        self._count = 0
+        self._last: ApiError | None = None
+
+    def failed(self, deadline: float, exc: ApiError, budget: int) -> bool:
+        """Count one failure; True when it spends the cycle's budget (say so once)."""
+        if deadline != self._deadline:
+            self._deadline, self._count = deadline, 0
+        self._count += 1
+        self._last = exc
+        return self._count == budget
+
+    def given_up(self, deadline: float, budget: int) -> ApiError | None:
+        """The cycle's last error once its budget is spent, as a final (not retried) error."""
+        if deadline != self._deadline or self._count < budget or self._last is None:
+            return None
+        last = self._last
+        error = ApiError(TOKEN_OPERATION, last.error, last.message, last.status)
+        error.endpoint = last.endpoint
+        return error
 
 
 def _bearer(token: Secret) -> dict[str, str]:
