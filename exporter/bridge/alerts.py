@@ -22,6 +22,7 @@ from exporter.view import CauseFlowView, CauselyView, View
 CAUSELY_ALERTNAME = "CauselyRootCause"
 CAUSEFLOW_ALERTNAME = "CauseFlowIncident"
 CAUSEFLOW_UNIT = "causeflow"
+KEPT_ALERTNAMES = (CAUSELY_ALERTNAME, CAUSEFLOW_ALERTNAME)  # the ones kept on stale data
 ROUTING_RANK = {"critical": 0, "warning": 1, "info": 2}
 Labels = tuple[tuple[str, str], ...]  # sorted (name, value) pairs: an alert's identity
 Rank = tuple[int, float, str]
@@ -34,6 +35,9 @@ class Alert:
     starts_at: float | None  # None: unknown, the sender uses when it first saw the alert
     generator_url: str = ""
     unit: str = ""  # what collects it (scope_unit, CAUSEFLOW_UNIT): is its data fresh?
+    # Kept firing on stale data while Alertmanager still holds it (state.py); inhibitors
+    # are not: stale, they expire and the symptoms they muted page again.
+    kept_when_stale: bool = True
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Their only job is to mute, through an inhibit rule, the team's own alerts on that service
 while the root cause pages; they route to a receiver that notifies nobody. Pure functions of
 the view, like alerts.py: two replicas build the same label sets. They follow the same
-timing as the root-cause alerts (state.py), so a failed scope, a dead exporter or a bridge
-that cannot send lets them expire by their endsAt, and the symptoms page again.
+timing as the root-cause alerts (state.py), but unlike them they are never kept alive on
+stale data: a failed scope, a dead exporter or a bridge that cannot send lets them expire by
+their endsAt, and the symptoms page again.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def inhibitor_alert(
         min(starts) if starts else None,
         "",
         scope_unit(scope),
+        kept_when_stale=False,  # when in doubt, page: a stale scope's inhibitors expire
     )
 
 

@@ -7,7 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.bridge.alerts import build_alerts
+from exporter.bridge.alerts import KEPT_ALERTNAMES, build_alerts
+from exporter.bridge.held import held_bytes_limit
 from exporter.bridge.inhibitors import inhibitor_batch
 from exporter.bridge.sender import AlertmanagerTarget, SendStats
 from exporter.bridge.state import AlertState
@@ -37,9 +38,10 @@ class Notifier:
     ) -> None:
         self._config = config
         self._clock = clock
+        valid_for = keep_firing_for(config, collection_interval)
         self._state = AlertState(
             config.resend_interval,
-            keep_firing_for(config, collection_interval),
+            valid_for,
             max(MIN_RESOLVED_KEPT, 4 * config.max_alerts),
             slack=min(config.resend_interval, collection_interval) / 2,
         )
@@ -47,8 +49,19 @@ class Notifier:
         self._stop = threading.Event()
         self._stats = SendStats()
         self._dropped = 0
+        renew = renew_within(valid_for, max(config.resend_interval, collection_interval))
         self._targets = [
-            AlertmanagerTarget(url, config, http, self._stats, self._stop) for url in config.urls
+            AlertmanagerTarget(
+                url,
+                config,
+                http,
+                self._stats,
+                self._stop,
+                renew_within=renew,
+                alertnames=KEPT_ALERTNAMES,
+                held_limit=held_bytes_limit(config.max_alerts),
+            )
+            for url in config.urls
         ]
 
     def start(self) -> None:
@@ -75,6 +88,7 @@ class Notifier:
             now = self._clock()
             self._state.update({**batch.alerts, **inhibitors.alerts}, now, batch.fresh)
             due = self._state.due(now)
+            extensions = self._state.extensions(now)
             self._dropped += batch.dropped + inhibitors.dropped
         if batch.dropped:
             log.warning(
@@ -86,9 +100,9 @@ class Notifier:
                 inhibitors.dropped,
                 self._config.inhibitors.max_alerts,
             )
-        if due:
+        if due or extensions:
             for target in self._targets:
-                target.enqueue(due)
+                target.enqueue(due, extensions)
 
     def stats(self) -> BridgeStats:
         with self._lock:
@@ -104,3 +118,17 @@ def keep_firing_for(config: AlertmanagerConfig, collection_interval: float) -> f
     minutes. alertmanager.keep_firing_for trades one against the other.
     """
     return config.keep_firing_for or 4 * max(config.resend_interval, collection_interval)
+
+
+def renew_within(valid_for: float, period: float) -> float:
+    """How close to its endsAt an Alertmanager's copy must be for a stale replica to extend it.
+
+    A replica with fresh data resends every `period` (max of resend and collection interval)
+    with endsAt `valid_for` ahead, so its copy never gets closer than valid_for - period:
+    extending only below valid_for - 1.5 x period leaves that copy (and its fresh
+    annotations) alone, and a stale replica alone extends every other period, its copy never
+    closer than valid_for - 2 x period. Below 3 periods there is no such room: extend always.
+    """
+    if valid_for >= 3 * period:
+        return valid_for - 1.5 * period
+    return valid_for

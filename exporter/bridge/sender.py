@@ -4,6 +4,11 @@ Like Prometheus' notifier: at most 256 alerts per request, every URL on its own 
 Alertmanager that is down or slow delays nothing for the others, and a failed request is
 not retried (the next resend carries the same alerts). A queue keeps only the newest
 version of each alert, so a slow Alertmanager catches up with one request, not a backlog.
+
+Extensions of stale alerts (state.py) wait beside the queue; before posting them, the thread
+reads what its Alertmanager still holds firing (held.py) and posts only those, and only
+those whose endsAt there is near (`renew_within`): a copy kept fresh by another replica is
+left alone. An Alertmanager that cannot be read gets no extension.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import requests
 
 from exporter import __version__
+from exporter.bridge.held import HeldAlerts, HeldUnreadable, read_held
 from exporter.config.alertmanager import AlertmanagerConfig, alertmanager_label
 from exporter.config.model import HttpConfig
 from exporter.config.proxies import proxies_for
@@ -37,6 +43,20 @@ class SendStats:
         self.sent: dict[str, int] = {}
         self.failed: dict[str, int] = {}
         self.last_success: dict[str, float] = {}
+        # The reads before extensions: reads, failed reads, bytes read, alerts extended.
+        self.reads: dict[str, int] = {}
+        self.read_failed: dict[str, int] = {}
+        self.read_bytes: dict[str, int] = {}
+        self.extended: dict[str, int] = {}
+
+    def read(self, label: str, size: int | None, extended: int) -> None:
+        with self._lock:
+            self.reads[label] = self.reads.get(label, 0) + 1
+            if size is None:
+                self.read_failed[label] = self.read_failed.get(label, 0) + 1
+            else:
+                self.read_bytes[label] = self.read_bytes.get(label, 0) + size
+            self.extended[label] = self.extended.get(label, 0) + extended
 
     def register(self, label: str) -> None:
         with self._lock:
@@ -91,6 +111,10 @@ class AlertmanagerTarget:
         http: HttpConfig,
         stats: SendStats,
         stop: threading.Event,
+        *,
+        renew_within: float = float("inf"),
+        alertnames: Sequence[str] = (),
+        held_limit: int = 4 * 1024 * 1024,
     ) -> None:
         self.url = url
         self.label = alertmanager_label(url)
@@ -102,6 +126,10 @@ class AlertmanagerTarget:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._pending: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+        self._extensions: dict[Any, dict[str, Any]] = {}
+        self._renew_within = renew_within
+        self._alertnames = tuple(alertnames)
+        self._held_limit = held_limit
         self._thread = threading.Thread(
             target=self._run, name=f"alertmanager-{self.label}", daemon=True
         )
@@ -117,12 +145,23 @@ class AlertmanagerTarget:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def enqueue(self, alerts: Sequence[dict[str, Any]]) -> None:
+    def enqueue(
+        self, alerts: Sequence[dict[str, Any]], extensions: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Queue alerts to send, and stale ones to extend if this Alertmanager holds them."""
         with self._lock:
             for alert in alerts:
                 key = tuple(sorted(alert["labels"].items()))
                 self._pending.pop(key, None)
+                self._extensions.pop(key, None)
                 self._pending[key] = alert
+            for alert in extensions:
+                key = tuple(sorted(alert["labels"].items()))
+                if key not in self._pending:
+                    self._extensions[key] = alert
+            overflow_extensions = len(self._extensions) - MAX_PENDING
+            if overflow_extensions > 0:
+                self._extensions = dict(list(self._extensions.items())[overflow_extensions:])
             overflow = len(self._pending) - MAX_PENDING
             for _ in range(max(0, overflow)):
                 self._pending.popitem(last=False)
@@ -132,19 +171,67 @@ class AlertmanagerTarget:
             )
         self._wake.set()
 
-    def _take(self) -> list[dict[str, Any]]:
+    def _take(self) -> tuple[list[dict[str, Any]], dict[Any, dict[str, Any]]]:
         with self._lock:
             alerts = list(self._pending.values())
+            extensions = self._extensions
             self._pending.clear()
+            self._extensions = {}
             self._wake.clear()
-        return alerts
+        return alerts, extensions
+
+    def _still_held(self, extensions: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+        """The extensions this Alertmanager still holds firing with an endsAt near."""
+        try:
+            held: HeldAlerts = read_held(
+                self._session, self.url, self._alertnames, self._timeout, self._held_limit
+            )
+        except HeldUnreadable as exc:
+            self._stats.read(self.label, None, 0)
+            log.warning(
+                "event=alertmanager_read_failed alertmanager=%s reason=%s detail=%s "
+                'kept=0 msg="cannot tell what it holds: extending none of %d stale alerts '
+                'there (never re-open); they expire by endsAt unless fresh data comes"',
+                self.label,
+                exc.reason,
+                _short(exc.detail) or "-",
+                len(extensions),
+            )
+            return []
+        horizon = time.time() + self._renew_within
+        kept = [
+            alert
+            for key, alert in extensions.items()
+            if key in held.ends_at and held.ends_at[key] <= horizon
+        ]
+        self._stats.read(self.label, held.size, len(kept))
+        log.debug(
+            "event=alertmanager_stale_alerts alertmanager=%s stale=%d held=%d extended=%d "
+            "bytes=%d skipped=%d",
+            self.label,
+            len(extensions),
+            sum(1 for key in extensions if key in held.ends_at),
+            len(kept),
+            held.size,
+            held.skipped,
+        )
+        return kept
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait()
             if self._stop.is_set():
                 return
-            alerts = self._take()
+            alerts, extensions = self._take()
+            if extensions:
+                try:
+                    alerts += self._still_held(extensions)
+                except Exception as exc:  # a bug must not end this thread, nor re-open
+                    log.error(
+                        "event=alertmanager_read_bug alertmanager=%s error=%s",
+                        self.label,
+                        type(exc).__name__,
+                    )
             for start in range(0, len(alerts), BATCH_SIZE):
                 if self._stop.is_set():
                     return

@@ -8,9 +8,14 @@
 
 Stale data may keep an alert alive, never bring it back. Alertmanager keeps the copy it
 received last, so a firing copy from a replica that is behind re-opens what a fresher replica
-resolved. Hence only an alert whose unit (scope) was collected fresh in the latest cycle is
-sent at all: a stale one is held, and stays alive in Alertmanager until the endsAt of its last
-fresh send; so is a resolved one (a replica that cannot see a re-fire must not resolve it).
+resolved. Hence an alert whose unit (scope) was not collected fresh in the latest cycle is
+never sent as such: it is held; so is a resolved one (a replica that cannot see a re-fire must
+not resolve it). Not knowing is not over, though: a held alert is offered for extension every
+resend interval (`extensions`), marked stale, and the sender extends it in each Alertmanager
+only while that Alertmanager still holds it firing (sender.py, held.py). An outage of any
+length thus resolves nothing while an exporter lives, what another replica resolved stays
+resolved, and when every replica is dead the alerts expire by endsAt as before. Inhibitors
+are never extended (Alert.kept_when_stale): stale, they expire and the symptoms page.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 from exporter.bridge.alerts import Alert, Labels, rfc3339
 
 RESOLVED_RETENTION = 15 * 60.0
+STALE_SINCE = "data_stale_since"  # annotations of an extended alert
+STALE_NOTE = "data_stale"
 
 
 @dataclass
@@ -32,6 +39,8 @@ class _Tracked:
     last_sent: float | None = None
     fresh: bool = True  # its unit was collected fresh in the latest update
     pending: bool = True  # fresh data not yet looked at by `due`
+    fresh_at: float = 0.0  # when fresh data last showed it (stale since then)
+    extended: bool = False  # offered marked stale since its last fresh send
 
 
 class AlertState:
@@ -78,10 +87,14 @@ class AlertState:
             if tracked is None or tracked.resolved_at is not None:
                 if is_fresh:
                     starts = alert.starts_at if alert.starts_at is not None else now
-                    self._alerts[key] = _Tracked(alert, starts)
+                    self._alerts[key] = _Tracked(alert, starts, fresh_at=now)
                 continue
+            if is_fresh and tracked.extended:
+                tracked.last_sent = None  # fresh again: at once, without the stale mark
+                tracked.extended = False
             tracked.fresh = tracked.pending = is_fresh
             if is_fresh:
+                tracked.fresh_at = now
                 tracked.alert = alert  # annotations may change; the identity does not
                 if alert.starts_at is not None:
                     tracked.starts_at = alert.starts_at
@@ -117,6 +130,36 @@ class AlertState:
                 tracked.last_sent = now
                 out.append(self._payload(tracked, now))
             tracked.pending = False
+        return out
+
+    def extensions(self, now: float) -> list[dict[str, Any]]:
+        """The held (stale) alerts to keep alive, marked stale; call right after `due`.
+
+        Offered once per resend interval, like a resend; the sender posts each one only to
+        an Alertmanager that still holds it firing, so they may keep, never re-open.
+        """
+        out = []
+        for tracked in self._alerts.values():
+            if tracked.resolved_at is not None or tracked.fresh:
+                continue
+            if not tracked.alert.kept_when_stale:
+                continue
+            if (
+                tracked.last_sent is not None
+                and tracked.last_sent + self._resend > now + self._slack
+            ):
+                continue
+            tracked.last_sent = now
+            tracked.extended = True
+            payload = self._payload(tracked, now)
+            since = rfc3339(tracked.fresh_at)
+            payload["annotations"][STALE_SINCE] = since
+            payload["annotations"][STALE_NOTE] = (
+                f"The exporter has had no fresh data for this alert since {since}: it keeps "
+                "the alert firing on the last data it saw, and resolves it only when fresh "
+                "data shows it cleared."
+            )
+            out.append(payload)
         return out
 
     def _needs_sending(self, tracked: _Tracked, now: float) -> bool:
