@@ -7,7 +7,14 @@ re-open cleared root causes. Root causes are raised and cleared on a seeded sche
 faults run; every alert is its own notification group, and the receiver counts firing and
 resolved notifications per root cause: exactly one of each.
 
-The short version runs in the suite; `make chaos` runs the long one (CHAOS_SEED, CHAOS_ROUNDS).
+Then API outages (issue 28): both replicas' API calls fail (503, 429 with Retry-After, or
+reset) for three times keep_firing_for, then replica B's alone for as long. Not knowing is
+not over: no root cause that is still active is notified resolved or paged twice, a root
+cause that clears during the outage is resolved within two intervals after the API answers
+again, and once both replicas are dead the alerts still expire by their endsAt.
+
+The short version runs in the suite; `make chaos` runs the long one (CHAOS_SEED, CHAOS_ROUNDS,
+CHAOS_OUTAGES).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -40,7 +48,9 @@ INTERVAL = 2
 GROUP_SECONDS = PEER_TIMEOUT + 2
 GROUP_INTERVAL = f"{GROUP_SECONDS}s"
 STALE_FLUSHES = 3  # B stays stale across this many flushes: room for a flap to be notified
-MODES = ("pass", "503", "reset")
+MODES = ("pass", "503", "reset", "429")
+KEEP_FIRING_FOR = 4 * INTERVAL  # the default: 4 x max(resend, interval)
+OUTAGE = 3 * KEEP_FIRING_FOR
 
 
 class FaultProxy:
@@ -58,8 +68,10 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
-                if proxy.mode == "503":
-                    self.send_response(503)
+                if proxy.mode in ("503", "429"):
+                    self.send_response(int(proxy.mode))
+                    if proxy.mode == "429":
+                        self.send_header("Retry-After", "1")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -124,26 +136,111 @@ def simulator() -> Iterator[Simulator]:
         sim.stop()
 
 
-def run_chaos(tmp_path: Path, exporter_process: Any, seed: int, rounds: int) -> dict[str, Any]:
+def am_active(ams: list[Any], root: str) -> list[dict[str, Any]]:
+    """The copies of the root cause each Alertmanager holds active (one per Alertmanager)."""
+    found = []
+    for am in ams:
+        try:
+            alerts = am.alerts()
+        except requests.RequestException:
+            continue
+        found.extend(a for a in alerts if a["labels"].get("defect_id") == root)
+    return found
+
+
+def run_outage(
+    sim: Simulator,
+    ams: list[Any],
+    proxies: tuple[FaultProxy, FaultProxy],
+    webhook: Receiver,
+    rng: random.Random,
+    raised: dict[str, float],
+    cleared: dict[str, float],
+    scope: str,
+    namespace: str,
+) -> dict[str, Any]:
+    """Both replicas' API fails for OUTAGE, then B's alone for as long; root causes clear
+    during each part. Returns what the checks need."""
+    proxy_a, proxy_b = proxies
+    through = sim.add_defect(scope, severity="Critical", namespace=namespace)  # active throughout
+    during_both = sim.add_defect(scope, severity="Critical", namespace=namespace)
+    during_b = sim.add_defect(scope, severity="Critical", namespace=namespace)
+    for root in (through, during_both, during_b):
+        raised[root] = time.time()
+    wait_until(
+        "the outage's root causes notified",
+        lambda: all(
+            notifications(webhook, "firing", defect_id=r) for r in (through, during_both, during_b)
+        ),
+        30,
+    )
+    time.sleep(PEER_TIMEOUT + rng.uniform(0, INTERVAL))
+    mode = rng.choice(MODES[1:])
+    proxy_a.mode = proxy_b.mode = mode
+    outage_started = time.time()
+    time.sleep(rng.uniform(INTERVAL, OUTAGE / 2))
+    sim.clear_defect(during_both)
+    cleared[during_both] = time.time()
+    stale_marked = False
+    while time.time() < outage_started + OUTAGE:
+        copies = am_active(ams, through)
+        stale_marked = stale_marked or any(
+            "data_stale_since" in c.get("annotations", {}) for c in copies
+        )
+        time.sleep(0.5)
+    proxy_a.mode = "pass"
+    a_back = time.time()
+    resolved_after = wait_resolved(ams, during_both, a_back)
+    time.sleep(rng.uniform(INTERVAL, OUTAGE / 2))
+    sim.clear_defect(during_b)  # A sees it clear; B, still failing, must not re-open it
+    cleared[during_b] = time.time()
+    b_resolved_after = wait_resolved(ams, during_b, cleared[during_b])
+    time.sleep(max(0.0, a_back + OUTAGE - time.time()))
+    proxy_b.mode = "pass"
+    time.sleep(2 * INTERVAL)
+    return {
+        "fault": f"both {mode} {OUTAGE}s then B {OUTAGE}s",
+        "through": through,
+        "stale_marked": stale_marked,
+        "resolved_after_api": resolved_after,
+        "resolved_after_clear_b_failing": b_resolved_after,
+    }
+
+
+def wait_resolved(ams: list[Any], root: str, since: float, timeout: float = 30) -> float:
+    """Seconds from `since` until no Alertmanager holds the root cause active."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and am_active(ams, root):
+        time.sleep(0.2)
+    return time.time() - since
+
+
+def run_chaos(
+    tmp_path: Path, exporter_process: Any, seed: int, rounds: int, outages: int = 1
+) -> dict[str, Any]:
     rng = random.Random(seed)
     webhook = Receiver()
-    proxy: FaultProxy | None = None
+    proxies: list[FaultProxy] = []
     try:
         with simulator() as sim, cluster(tmp_path, webhook.url, GROUP_INTERVAL) as ams:
             scope = sim.scope_names()[0]
             namespace = sim.namespaces(scope)[0]
-            proxy = FaultProxy(sim.url)
+            proxies = [FaultProxy(sim.url), FaultProxy(sim.url)]
+            proxy_a, proxy_b = proxies
+            proxy = proxy_b
             config = write_config(tmp_path, exporter_config([am.url for am in ams]))
-            replica_a = exporter_process(["--config.file", config], env_for(sim, sim.url))
+            replica_a = exporter_process(["--config.file", config], env_for(sim, proxy_a.url))
             replica_a.wait_ready()
             # Replicas run out of phase in real life; half an interval apart, every other
             # Alertmanager flush falls between A's resolve and a stale firing copy from B.
             time.sleep(INTERVAL / 2)
-            replica_b = exporter_process(["--config.file", config], env_for(sim, proxy.url))
+            replica_b = exporter_process(["--config.file", config], env_for(sim, proxy_b.url))
             replica_b.wait_ready()
             steady = sim.add_defect(scope, severity="Critical", namespace=namespace)
             raised = {steady: time.time()}
+            cleared: dict[str, float] = {}
             schedule: list[str] = []
+            outcomes: list[dict[str, Any]] = []
             for _ in range(rounds):
                 root = sim.add_defect(scope, severity="Critical", namespace=namespace)
                 raised[root] = time.time()
@@ -163,38 +260,84 @@ def run_chaos(tmp_path: Path, exporter_process: Any, seed: int, rounds: int) -> 
                 )
                 schedule.append(f"B {mode} {stale_for:.1f}s")
                 sim.clear_defect(root)
+                cleared[root] = time.time()
                 time.sleep(stale_for)
                 proxy.mode = "pass"
                 time.sleep(2 * INTERVAL)
-            sim.clear_defect(steady)  # active throughout: never resolved early by B's faults
+            for _ in range(outages):
+                outcome = run_outage(
+                    sim, ams, (proxy_a, proxy_b), webhook, rng, raised, cleared, scope, namespace
+                )
+                schedule.append(outcome["fault"])
+                outcomes.append(outcome)
+                sim.clear_defect(outcome["through"])
+                cleared[outcome["through"]] = time.time()
+            # Both replicas die while the steady root cause is active: it expires by endsAt.
+            copies = am_active(ams, steady)
+            ends_at = max((timestamp(c["endsAt"]) for c in copies), default=0.0)
+            for replica in (replica_a, replica_b):
+                replica.stop()
+            died = time.time()
+            cleared[steady] = died  # from here its expiry is the expected resolve
+            expired_after = wait_resolved(ams, steady, died, KEEP_FIRING_FOR + 20)
+            expired_at = died + expired_after
             deadline = time.time() + 30
             while time.time() < deadline and not all(
                 notifications(webhook, "resolved", defect_id=r) for r in raised
             ):
                 time.sleep(0.5)
             time.sleep(3 * INTERVAL)  # room for a late re-open to show
-            counts = {
-                r: (
-                    len(notifications(webhook, "firing", defect_id=r)),
-                    len(notifications(webhook, "resolved", defect_id=r)),
-                )
-                for r in raised
+            return {
+                "seed": seed,
+                "faults": schedule,
+                **tally(webhook, raised, cleared),
+                "outages": outcomes,
+                "dead_pair": {
+                    "ends_at_ahead": ends_at - died,
+                    "expired_after": expired_after,
+                    "early": expired_at < ends_at - 0.5,
+                },
             }
-            timeline: dict[str, list[str]] = {r: [] for r in raised}
-            for request in webhook.received():
-                body = request.body if isinstance(request.body, dict) else {}
-                for alert in body.get("alerts", []):
-                    root = alert.get("labels", {}).get("defect_id")
-                    if root in raised:
-                        timeline[root].append(
-                            f"{request.at - raised[root]:+.1f}s {alert.get('status')}"
-                            f" from {body.get('externalURL')}"
-                        )
-            return {"seed": seed, "faults": schedule, "counts": counts, "timeline": timeline}
     finally:
-        if proxy is not None:
-            proxy.stop()
+        for fault_proxy in proxies:
+            fault_proxy.stop()
         webhook.stop()
+
+
+def timestamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def tally(webhook: Receiver, raised: dict[str, float], cleared: dict[str, float]) -> dict[str, Any]:
+    """Per root cause, from the webhook's notifications in order: firing and resolved counts,
+    resolved while still active, second pages (firing again) and re-opens (firing after a
+    resolved one)."""
+    events: dict[str, list[tuple[float, str]]] = {r: [] for r in raised}
+    for request in webhook.received():
+        body = request.body if isinstance(request.body, dict) else {}
+        for alert in body.get("alerts", []):
+            root = alert.get("labels", {}).get("defect_id")
+            if root in raised:
+                events[root].append((request.at, str(alert.get("status"))))
+    counts, timeline = {}, {}
+    early = pages = reopens = 0
+    for root, seen in events.items():
+        firing = [at for at, status in seen if status == "firing"]
+        resolved = [at for at, status in seen if status == "resolved"]
+        counts[root] = (len(firing), len(resolved))
+        # The steady one is never cleared: its resolve comes from expiry once both die.
+        end = cleared.get(root, float("inf"))
+        early += sum(1 for at in resolved if at < end)
+        pages += max(0, len(firing) - 1)
+        reopens += sum(1 for at in firing if resolved and at > min(resolved))
+        timeline[root] = [f"{at - raised[root]:+.1f}s {status}" for at, status in seen]
+    return {
+        "counts": counts,
+        "timeline": timeline,
+        "resolved_while_active": early,
+        "second_pages": pages,
+        "reopens": reopens,
+    }
 
 
 def report(result: dict[str, Any]) -> None:
@@ -203,23 +346,41 @@ def report(result: dict[str, Any]) -> None:
         f"\nchaos seed={result['seed']} faults={result['faults']}"
         f"\n  root causes={len(result['counts'])} firing={sum(f for f, _ in counts)}"
         f" resolved={sum(r for _, r in counts)} per root cause={sorted(result['counts'].values())}"
+        f"\n  resolved while active={result['resolved_while_active']}"
+        f" second pages={result['second_pages']} re-opens={result['reopens']}"
+        f"\n  outages={result['outages']}\n  dead pair={result['dead_pair']}"
     )
     for root, events in result["timeline"].items():
         if result["counts"][root] != (1, 1):
             print(f"  {root}: {events}")
 
 
-def test_a_stale_replica_never_reopens_a_resolved_root_cause(
+def check(result: dict[str, Any]) -> None:
+    assert result["resolved_while_active"] == 0
+    assert result["second_pages"] == 0
+    assert result["reopens"] == 0
+    assert result["counts"] and set(result["counts"].values()) == {(1, 1)}
+    for outage in result["outages"]:
+        assert outage["stale_marked"], "no extended alert said its data is stale"
+        assert outage["resolved_after_api"] <= 2 * INTERVAL + 1, outage
+        assert outage["resolved_after_clear_b_failing"] <= 2 * INTERVAL + 1, outage
+    dead = result["dead_pair"]
+    assert not dead["early"] and dead["expired_after"] <= KEEP_FIRING_FOR + 2, dead
+
+
+def test_an_api_outage_neither_resolves_an_active_root_cause_nor_reopens_a_cleared_one(
     tmp_path: Path, exporter_process: Any
 ) -> None:
-    result = run_chaos(tmp_path, exporter_process, seed=17, rounds=2)
+    result = run_chaos(tmp_path, exporter_process, seed=17, rounds=0, outages=1)
     report(result)
-    assert result["counts"] and set(result["counts"].values()) == {(1, 1)}
+    check(result)
 
 
 @pytest.mark.chaos
 def test_chaos_long(tmp_path: Path, exporter_process: Any) -> None:
     seed = int(os.environ.get("CHAOS_SEED", "17"))
-    result = run_chaos(tmp_path, exporter_process, seed, int(os.environ.get("CHAOS_ROUNDS", "12")))
+    rounds = int(os.environ.get("CHAOS_ROUNDS", "12"))
+    outages = int(os.environ.get("CHAOS_OUTAGES", "2"))
+    result = run_chaos(tmp_path, exporter_process, seed, rounds, outages)
     report(result)
-    assert set(result["counts"].values()) == {(1, 1)}
+    check(result)
