@@ -135,8 +135,8 @@ def bridge_families(stats: BridgeStats) -> Iterator[Metric]:
     )
     yield GaugeMetricFamily(
         "causely_exporter_alertmanager_alerts_held",
-        "Firing alerts not re-sent because their scope's latest collection failed: they stay "
-        "in Alertmanager until the endsAt of their last fresh send (alertmanager.keep_firing_for).",
+        "Firing alerts whose scope's latest collection failed: not re-sent as fresh, but "
+        "extended (marked data_stale_since) where an Alertmanager still holds them firing.",
         value=stats.held,
     )
     yield CounterMetricFamily(
