@@ -206,11 +206,13 @@ def test_an_alertmanager_that_cannot_be_read_gets_no_extension(hostile: str) -> 
             am.hostile = hostile
             started = time.monotonic()
             target.enqueue([], [payload("a", 240)])
-            wait_for("the read done", lambda: stats.reads.get(target.label) == 1, timeout=10)
+            wait_for("the read done", lambda: stats.reads.get(target.label) == 1, timeout=20)
             took = time.monotonic() - started
             time.sleep(0.2)
             assert len(am.alerts()) == 1, "extended without knowing what it holds"
-            assert took < 3  # timeout 1s for the whole answer, however it is paced
+            # alertmanager.timeout (1 s) bounds the whole answer, however it is paced: far
+            # below the minutes a byte a second would take (loose: a loaded machine).
+            assert took < 10
             if hostile == "types":  # readable, but no entry checks out: nothing held
                 assert stats.read_failed.get(target.label, 0) == 0
             else:
