@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from exporter.app.wiring import build_collector
 from exporter.bridge.alerts import Alert, rfc3339
 from exporter.bridge.held import HeldUnreadable, held_params, parse_held
 from exporter.bridge.notifier import Notifier, renew_within
@@ -240,8 +241,7 @@ def test_a_scope_failing_past_keep_firing_for_keeps_its_alerts_firing(sim: Simul
         run = InProcess(config)
         assert config.alertmanager is not None
         notifier = Notifier(config.alertmanager, config.http, config.collection.interval)
-        run.collector.view_hooks.append(notifier.consume)
-        run.collector.extra_stats = notifier.stats
+        run.collector = build_collector(config, run.stats, run.stop, bridge=notifier)
         notifier.start()
         try:
             scope = sim.scope_names()[0]
