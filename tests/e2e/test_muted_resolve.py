@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from tests.e2e.test_inhibitors import alertmanager_config, notifications, rfc3339
@@ -62,7 +61,6 @@ def muted(am: Alertmanager, service: str) -> bool:
     return False
 
 
-@pytest.mark.e2e
 def test_a_symptom_resolved_while_muted_is_notified_resolved_only_if_resent_after(
     tmp_path: Path,
 ) -> None:
