@@ -1,10 +1,13 @@
 """Configuration: YAML file plus environment, validated into frozen dataclasses.
 
-This package is the only code that reads the environment. Every error names the field it is
-about, and a file is checked whole, so one run lists all the lines a person has to fix.
+This package is the only code that reads the environment. Every error names where its value
+came from: the variable that set it, or the field (and, from a file, the line); and a file is
+checked whole, so one run lists all the lines a person has to fix.
 One module per concern, each imported from where it lives:
 
-- `file`: bounded reads of YAML and secret files; `ConfigError`.
+- `file`: bounded reads of YAML and secret files, whose mappings and lists know their lines;
+  `ConfigError`.
+- `lines`: how a key is spelled in a field name, and the line of the file a field is on.
 - `api_values`: the severities and statuses the APIs define.
 - `model`: the frozen dataclasses and their defaults.
 - `fields`: the typed reader `Section`, durations, and how errors are collected and shown.

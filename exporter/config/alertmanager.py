@@ -16,7 +16,7 @@ from exporter.config.api_values import (
     CAUSELY_SEVERITIES,
 )
 from exporter.config.fields import Section
-from exporter.config.file import ConfigError, brief
+from exporter.config.file import ConfigError, brief, brief_url
 from exporter.config.labels import (
     MAX_EXTRA_LABELS,
     MAX_LABEL_NAME,
@@ -47,6 +47,7 @@ DEFAULT_CAUSEFLOW_SEVERITY_MAP = {
 
 
 INHIBITOR_ROLES = ("cluster", "namespace", "service")
+MAX_URLS = 32
 
 
 @dataclass(frozen=True)
@@ -167,38 +168,60 @@ def alertmanager_label(url: str) -> str:
 
 
 def _urls(s: Section) -> tuple[str, ...]:
-    name = s.name("urls")
+    """The `urls` list; each bad entry is an error of its own, named by its index."""
     raw = s.get("urls")
-    if not isinstance(raw, list) or not raw or len(raw) > 32:
-        raise ConfigError(f"{name}: expected a list of 1 to 32 Alertmanager URLs")
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_URLS:
+        return s.invalid("urls", f"expected a list of 1 to {MAX_URLS} Alertmanager URLs", ())
     urls: list[str] = []
-    seen: set[str] = set()
-    for item in raw:
-        if not isinstance(item, str) or not re.match(r"^https?://[^/\s]+", item.strip()):
-            raise ConfigError(f"{name}: expected http(s) URLs")
+    seen: dict[str, int] = {}  # host:port -> index of the first URL with it
+    for index, item in enumerate(raw):
+        problem = _url_problem(item)
+        if problem is not None or not isinstance(item, str):
+            s.invalid(f"urls[{index}]", problem or "expected a URL", None)
+            continue
         url = item.strip().rstrip("/")
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018  (raises on a bad port)
-        except ValueError:
-            raise ConfigError(f"{name}: a URL has an invalid port") from None
-        if parts.username is not None or parts.password is not None:
-            # Credentials in a URL end up in logs and labels: take them from files instead.
-            raise ConfigError(f"{name}: put no credentials in a URL; use username/password_file")
-        if parts.query or parts.fragment:
-            raise ConfigError(f"{name}: a URL may not carry a query or fragment")
         label = alertmanager_label(url)
         if label in seen:
-            raise ConfigError(f"{name}: two URLs share the host:port {label}")
-        seen.add(label)
+            s.invalid(f"urls[{index}]", f"same host:port as {s.name('urls')}[{seen[label]}]", None)
+            continue
+        seen[label] = index
         urls.append(url)
-    return tuple(urls)
+    return tuple(urls) if len(urls) == len(raw) else ()
+
+
+def _url_problem(item: object) -> str | None:
+    """What is wrong with one entry of `urls`, or None; never quotes a credential."""
+    if not isinstance(item, str) or not re.match(r"^https?://[^/\s]+", item.strip()):
+        return f"expected an http(s) URL, got {brief_url(item)}"
+    try:
+        parts = urlsplit(item.strip())
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return f"invalid port in {brief_url(item.strip())}"
+    if parts.username is not None or parts.password is not None:
+        # Credentials in a URL end up in logs and labels: take them from files instead.
+        return "put no credentials in a URL; use username/password_file"
+    if parts.query or parts.fragment:
+        return "a URL may not carry a query or fragment"
+    return None
+
+
+def _secret_file(s: Section, key: str, path: str | None) -> Secret | None:
+    if path is None:
+        return None
+    try:
+        return read_secret_file(path, s.name(key))
+    except ConfigError as exc:
+        s.errors.append(str(exc))
+        return None
 
 
 def parse_alertmanager(
     raw: object, entity_labels: tuple[tuple[str, str], ...]
 ) -> AlertmanagerConfig | None:
-    """The bridge's settings, or None when it is off (no section, or enabled: false)."""
+    """The bridge's settings, or None when it is off (no section, or enabled: false).
+
+    Every mistake is recorded and raised together by finish(), as in the other sections."""
     if raw is None:
         return None
     s = Section(raw, "alertmanager")
@@ -209,19 +232,15 @@ def parse_alertmanager(
     password_file = s.string("password_file", None)
     token_file = s.string("bearer_token_file", None)
     if (username is None) != (password_file is None):
-        raise ConfigError("alertmanager.password_file: basic auth needs username and password_file")
+        s.invalid("password_file", "basic auth needs username and password_file", None)
     if password_file and token_file:
-        raise ConfigError("alertmanager.bearer_token_file: use basic auth or a bearer token")
+        s.invalid("bearer_token_file", "use basic auth or a bearer token", None)
     taken = RESERVED_LABELS | {label for _, label in entity_labels}
     config = AlertmanagerConfig(
         urls=_urls(s),
         username=username,
-        password=read_secret_file(password_file, s.name("password_file"))
-        if password_file
-        else None,
-        bearer_token=read_secret_file(token_file, s.name("bearer_token_file"))
-        if token_file
-        else None,
+        password=_secret_file(s, "password_file", password_file),
+        bearer_token=_secret_file(s, "bearer_token_file", token_file),
         ca_file=s.string("ca_file", None),
         tls_insecure_skip_verify=s.boolean("tls_insecure_skip_verify", False),
         timeout=s.duration("timeout", 10.0),
@@ -230,32 +249,36 @@ def parse_alertmanager(
         causely_severities=_strings(
             s, "causely_severities", ("Critical", "High"), CAUSELY_SEVERITIES
         ),
-        severity_map=_map(s, "severity_map", DEFAULT_SEVERITY_MAP, CAUSELY_SEVERITIES),
+        severity_map=s.nested(
+            lambda s: _map(s, "severity_map", DEFAULT_SEVERITY_MAP, CAUSELY_SEVERITIES),
+            dict(DEFAULT_SEVERITY_MAP),
+        ),
         causeflow_severities=_strings(
             s, "causeflow_severities", ("critical", "high"), CAUSEFLOW_SEVERITIES
         ),
         causeflow_statuses=_strings(
             s, "causeflow_statuses", CAUSEFLOW_OPEN_STATUSES, CAUSEFLOW_STATUSES
         ),
-        causeflow_severity_map=_map(
-            s, "causeflow_severity_map", DEFAULT_CAUSEFLOW_SEVERITY_MAP, CAUSEFLOW_SEVERITIES
+        causeflow_severity_map=s.nested(
+            lambda s: _map(
+                s, "causeflow_severity_map", DEFAULT_CAUSEFLOW_SEVERITY_MAP, CAUSEFLOW_SEVERITIES
+            ),
+            dict(DEFAULT_CAUSEFLOW_SEVERITY_MAP),
         ),
-        extra_labels=_label_values(s, "extra_labels", taken),
+        extra_labels=s.nested(lambda s: _label_values(s, "extra_labels", taken), {}),
         max_alerts=s.integer("max_alerts", 1000, minimum=1, maximum=100_000),
         portal_url=_base_url(s, "portal_url", DEFAULT_PORTAL_URL) or DEFAULT_PORTAL_URL,
         causeflow_portal_url=_base_url(s, "causeflow_portal_url", None),
         runbook_url=_base_url(s, "runbook_url", DEFAULT_RUNBOOK_URL) or DEFAULT_RUNBOOK_URL,
         inhibitors=s.nested(_inhibitors, InhibitorConfig()),
     )
-    s.finish()
     if config.ca_file is not None and config.tls_insecure_skip_verify:
-        raise ConfigError("alertmanager.tls_insecure_skip_verify: conflicts with ca_file")
+        s.invalid("tls_insecure_skip_verify", "conflicts with ca_file", None)
     if config.timeout <= 0:
-        raise ConfigError("alertmanager.timeout: must be greater than 0")
+        s.invalid("timeout", "must be greater than 0", None)
     if config.resend_interval < 1:
-        raise ConfigError("alertmanager.resend_interval: must be at least 1s")
-    if config.keep_firing_for < 0:
-        raise ConfigError("alertmanager.keep_firing_for: must not be negative")
+        s.invalid("resend_interval", "must be at least 1s", None)
+    s.finish()
     return config
 
 
@@ -273,5 +296,5 @@ def _base_url(s: Section, key: str, default: str | None) -> str | None:
     if value is None:
         return None
     if not re.match(r"^https?://[^/\s]+", value):
-        raise ConfigError(f"{s.name(key)}: expected an http(s) URL")
+        return s.invalid(key, f"expected an http(s) URL, got {brief_url(value)}", default)
     return str(value).rstrip("/")

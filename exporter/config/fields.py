@@ -8,16 +8,24 @@ raises them together; `Errors` gathers the sections').
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
-from exporter.config.file import ConfigError, brief
+from exporter.config.file import ConfigError, brief, brief_url
+from exporter.config.lines import MAX_KEY_CHARS, key_text
 
 # Longer than any sane interval or timeout, short enough for every wait() on every platform.
 MAX_DURATION_SECONDS = 365 * 86400.0
 MAX_ERROR_LINES = 20
+# How alike a mistyped word and a known one must be to suggest it (difflib's ratio): close
+# enough for 'scope' -> 'scopes' or 'intervall' -> 'interval', not for unrelated words.
+SUGGESTION_CUTOFF = 0.75
+# Suggestions a section looks for: each compares a word with every known one, and a hostile
+# file may hold a million unknown keys; past this many the errors come without a hint.
+MAX_SUGGESTIONS = 20
 T = TypeVar("T")
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -46,11 +54,12 @@ def parse_duration(value: object, name: str) -> float:
     return seconds
 
 
-def key_text(key: object) -> str:
-    """A mapping key as it appears in an error: itself when short and printable."""
-    if isinstance(key, str) and len(key) <= 80 and key.isprintable():
-        return key
-    return brief(key)
+def did_you_mean(word: object, known: Collection[str]) -> str:
+    """`; did you mean 'x'?` naming the known word closest to a mistyped one, or ""."""
+    if not isinstance(word, str) or len(word) > MAX_KEY_CHARS:
+        return ""
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=SUGGESTION_CUTOFF)
+    return f"; did you mean {brief(close[0])}?" if close else ""
 
 
 def error_lines(errors: list[str]) -> str:
@@ -98,6 +107,14 @@ class Section:
         self.raw: Mapping[str, Any] = raw
         self.prefix = prefix
         self.read: set[str] = set()
+        self._suggestions = MAX_SUGGESTIONS
+
+    def suggest(self, word: object, known: Collection[str]) -> str:
+        """did_you_mean(), while this section's budget of suggestions lasts."""
+        if self._suggestions <= 0:
+            return ""
+        self._suggestions -= 1
+        return did_you_mean(word, known)
 
     def nested(self, build: Callable[[Section], T], default: T) -> T:
         """build(self) for a part of this section with checks of its own (a sub-section):
@@ -175,28 +192,44 @@ class Section:
         return value.strip()
 
     def url(self, key: str, default: str, env: Mapping[str, str], env_name: str) -> str:
-        value = env.get(env_name) or self.string(key, default) or default
-        self.read.add(key)
+        """A URL from `env_name` if set, else from `key`; an error names where it came from."""
+        from_env = env.get(env_name)
+        if from_env:  # the variable wins: the file's value is not used, so not checked
+            self.read.add(key)
+            value, name = from_env, env_name
+        else:
+            value, name = self.string(key, default) or default, self.name(key)
         if not re.match(r"^https?://[^/\s]+", value):
-            return self.invalid(key, f"expected an http(s) URL, got {brief(value)}", default)
+            self.errors.append(f"{name}: expected an http(s) URL, got {brief_url(value)}")
+            return default
         return value
 
     def strings(self, key: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """A list of non-empty strings (each one of `allowed`, if given), without repeats;
+        every bad entry is an error of its own that names its index."""
         value = self.get(key)
         if value is None:
             return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        if not isinstance(value, list):
             return self.invalid(key, f"expected a list of strings, got {brief(value)}", ())
-        if allowed is not None:
-            for item in value:
-                if item not in allowed:
-                    problem = f"unknown value {brief(item)}, expected one of " + ", ".join(allowed)
-                    return self.invalid(key, problem, ())
+        errors_before = len(self.errors)
+        for index, item in enumerate(value):
+            entry = f"{key}[{index}]"
+            if not isinstance(item, str) or not item:
+                self.invalid(entry, f"expected a non-empty string, got {brief(item)}", None)
+            elif allowed is not None and item not in allowed:
+                hint = self.suggest(item, allowed)
+                expected = ", ".join(allowed)
+                problem = f"unknown value {brief(item)}, expected one of {expected}{hint}"
+                self.invalid(entry, problem, None)
+        if len(self.errors) > errors_before:
+            return ()
         return tuple(dict.fromkeys(value))
 
     def finish(self) -> None:
         """Raise every error of this section at once, unknown keys included."""
         for key in sorted(set(self.raw) - self.read, key=str):
-            self.errors.append(f"{self.name(key_text(key))}: unknown key")
+            hint = self.suggest(key, self.read)
+            self.errors.append(f"{self.name(key_text(key))}: unknown key{hint}")
         if self.errors:  # build_config cuts the whole list to a screenful
             raise ConfigError("\n".join(self.errors))

@@ -3,14 +3,17 @@
 Every file is read only if it is a regular file (a FIFO would hang the read), only up to a
 size limit, as UTF-8 with an error that names the file; YAML is parsed with a bounded number
 of aliases, and values quoted in error messages are cut short, so a hostile file can neither
-hang the process nor blow its memory up through the message that rejects it.
+hang the process nor blow its memory up through the message that rejects it. Its mappings and
+lists remember their lines (`LinedDict`, `LinedList`), for the errors `lines.locate` places.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import reprlib
 import stat
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -25,7 +28,17 @@ class ConfigError(Exception):
     """A configuration problem; the message starts with the dotted name of the field."""
 
 
-_repr = reprlib.Repr()
+class _BriefRepr(reprlib.Repr):
+    """reprlib picks a method by type name: a file's mappings and lists are dicts and lists."""
+
+    def repr_LinedDict(self, value: dict[Any, Any], level: int) -> str:
+        return self.repr_dict(value, level)
+
+    def repr_LinedList(self, value: list[Any], level: int) -> str:
+        return self.repr_list(value, level)
+
+
+_repr = _BriefRepr()
 _repr.maxlevel = 2
 _repr.maxstring = _BRIEF_CHARS
 _repr.maxother = _BRIEF_CHARS
@@ -37,6 +50,20 @@ def brief(value: object) -> str:
     """A repr of `value` for an error message: bounded whatever the value holds."""
     text = _repr.repr(value)
     return text if len(text) <= 2 * _BRIEF_CHARS else text[: 2 * _BRIEF_CHARS] + "..."
+
+
+# What a URL may carry that is a secret: the user:password@ before its host, its query.
+_URL_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
+_URL_QUERY = re.compile(r"[?#].*", re.DOTALL)
+
+
+def brief_url(value: object) -> str:
+    """brief() of a URL a person wrote, with any credentials and query hidden: a URL that is
+    rejected may still hold a password (`admin:pw@host`) or a token (`?token=`)."""
+    if not isinstance(value, str):
+        return brief(value)
+    text = _URL_USERINFO.sub(lambda m: (m.group(1) or "") + "***@", value, count=1)
+    return brief(_URL_QUERY.sub("?***", text, count=1))
 
 
 def read_text_file(path: str, field: str, max_bytes: int = MAX_CONFIG_BYTES) -> str:
@@ -70,6 +97,36 @@ def read_text_file(path: str, field: str, max_bytes: int = MAX_CONFIG_BYTES) -> 
         raise ConfigError(f"{field}: {brief(path)} is not valid UTF-8 (byte {exc.start})") from None
 
 
+class LinedDict(dict[Any, Any]):
+    """A YAML mapping with the 1-based line of each of its keys."""
+
+    key_lines: dict[Any, int]
+
+
+class LinedList(list[Any]):
+    """A YAML sequence with the 1-based line of each of its items."""
+
+    item_lines: list[int]
+
+
+def construct_lined_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[LinedDict]:
+    data = LinedDict()
+    data.key_lines = {}
+    yield data  # first, so that an alias inside the mapping can refer to it
+    data.update(loader.construct_mapping(node))
+    # construct_mapping has folded merge keys (<<) into node.value; the keys are cached.
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        data.key_lines[key] = key_node.start_mark.line + 1
+
+
+def construct_lined_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Iterator[LinedList]:
+    data = LinedList()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_sequence(node))
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader that refuses documents with more than MAX_YAML_ALIASES aliases."""
 
@@ -84,6 +141,10 @@ class _BoundedLoader(yaml.SafeLoader):
                     f"more than {MAX_YAML_ALIASES} aliases at line {mark.line + 1}"
                 )
         return super().compose_node(parent, index)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:map", construct_lined_map)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:seq", construct_lined_list)
 
 
 def parse_yaml(text: str, field: str, path: str) -> object:

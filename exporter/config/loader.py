@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from exporter.config.alertmanager import parse_alertmanager
 from exporter.config.credentials import missing_credentials
 from exporter.config.fields import Errors, Section
-from exporter.config.file import load_yaml_file
+from exporter.config.file import ConfigError, load_yaml_file
+from exporter.config.lines import locate
 from exporter.config.model import (
     CauseFlowConfig,
     CauselyConfig,
@@ -64,10 +65,16 @@ def build_config(
 def load_config(
     path: str | None, env: Mapping[str, str] | None = None, *, require_credentials: bool = True
 ) -> Config:
-    """Load and validate; raises ConfigError with one field-named line per error."""
+    """Load and validate; raises ConfigError with one field-named line per error, led by
+    `path:line: ` when the field is in the file (not when its value came from a variable)."""
     environment = os.environ if env is None else env
-    raw: object = load_yaml_file(path, "config.file") if path else {}
-    return build_config(raw, environment, require_credentials=require_credentials)
+    if not path:
+        return build_config({}, environment, require_credentials=require_credentials)
+    raw = load_yaml_file(path, "config.file")
+    try:
+        return build_config(raw, environment, require_credentials=require_credentials)
+    except ConfigError as exc:
+        raise ConfigError(locate(str(exc), raw, path)) from None
 
 
 def _keep_firing_errors(config: Config) -> list[str]:

@@ -61,6 +61,9 @@ def secret_field(
             None,
         )
     if env.get(env_name):
+        if not env[env_name].strip():  # named by the variable: the file is not where to look
+            section.errors.append(f"{env_name}: set but blank")
+            return None
         return Secret(env[env_name].strip())
     if file_value:
         try:

@@ -54,6 +54,9 @@ def parse_causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
     discover = False
     if scopes_raw == DISCOVER:
         discover = True
+    elif isinstance(scopes_raw, str):
+        problem = f"expected a list of names or 'discover', got {brief(scopes_raw)}"
+        s.invalid("scopes", problem + s.suggest(scopes_raw, (DISCOVER,)), None)
     elif scopes_raw is not None:
         scopes = s.strings("scopes")
         if not scopes and not s.errors:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exporter.config.fields import parse_duration
+from exporter.config.fields import did_you_mean, parse_duration
 from exporter.config.file import ConfigError, brief, load_yaml_file
+from exporter.config.lines import locate
 from exporter.web.basic_auth import RateLimit, bcrypt_cost
 
 CLIENT_AUTH = {
@@ -90,7 +91,7 @@ def _name(key: object) -> str:
 def _known_keys(raw: Mapping[Any, Any], allowed: set[str], prefix: str) -> None:
     for key in raw:
         if not isinstance(key, str) or key not in allowed:
-            raise ConfigError(f"{prefix}{_name(key)}: unknown key")
+            raise ConfigError(f"{prefix}{_name(key)}: unknown key{did_you_mean(key, allowed)}")
 
 
 def _choice(raw: Mapping[str, Any], key: str, choices: Mapping[str, Any], default: str) -> Any:
@@ -222,9 +223,17 @@ def _rate_limit(raw: Mapping[Any, Any]) -> RateLimit:
 
 
 def load_web_config(path: str) -> WebConfig:
-    top = _mapping(load_yaml_file(path, "web.config.file"), "web.config.file")
+    """The web config file; a ConfigError names the field, and its line when in the file."""
+    raw = load_yaml_file(path, "web.config.file")
+    try:
+        return _web_config(raw, Path(path).resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(locate(str(exc), raw, path)) from None
+
+
+def _web_config(raw: object, base: Path) -> WebConfig:
+    top = _mapping(raw, "web.config.file")
     _known_keys(top, TOP_KEYS, "")
-    base = Path(path).resolve().parent
     tls = _mapping(top.get("tls_server_config"), "tls_server_config")
     http_server = _mapping(top.get("http_server_config"), "http_server_config")
     _known_keys(http_server, {"headers", "http2"}, "http_server_config.")

@@ -26,7 +26,9 @@ def test_cli_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     result = run_cli("--config.file", str(path), "--check-config", env=CREDS)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["causely-exporter: causely.page_size: expected an integer, got 'lots'"]
+    assert lines == [
+        f"causely-exporter: {path}:2: causely.page_size: expected an integer, got 'lots'"
+    ]
     assert "Traceback" not in result.stderr
 
 
