@@ -40,11 +40,13 @@ SHUTDOWN_GRACE_SECONDS = 4.0
 
 def collect_once(config: Config) -> int:
     """`--once`: one cycle, its exposition on stdout; 0 if it succeeded, else 1."""
-    collector = build_collector(config, ApiStats(), threading.Event())
+    collector = build_collector(config, ApiStats(), threading.Event(), once=True)
     snapshot = collector.collect_once()
     sys.stdout.buffer.write(snapshot.body)
     sys.stdout.flush()
-    return 0 if snapshot.ok else 1
+    code = 0 if snapshot.ok else 1
+    log.info("event=exiting mode=once ok=%s exit_code=%d", str(snapshot.ok).lower(), code)
+    return code
 
 
 class RunningExporter:

@@ -47,8 +47,12 @@ def alert_selections(config: Config) -> tuple[AlertSelection, AlertSelection]:
     return causely, causeflow
 
 
-def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> list[Source]:
-    """The enabled sources, each API with its own clients; Causely's share one rate gate."""
+def build_sources(
+    config: Config, stats: ApiStats, stop: threading.Event, *, once: bool = False
+) -> list[Source]:
+    """The enabled sources, each API with its own clients; Causely's share one rate gate.
+
+    once: for a run of one cycle (--once), where nothing is tried again."""
     sources: list[Source] = []
     health_and_slos: Source | None = None
     causely_alerts, causeflow_alerts = alert_selections(config)
@@ -70,6 +74,7 @@ def build_sources(config: Config, stats: ApiStats, stop: threading.Event) -> lis
             config.causely.client_id,
             config.causely.client_secret,
             rejection_backoff=config.collection.interval,
+            retry=not once,
         )
         api_client = ApiClient(
             config.http,
@@ -112,10 +117,11 @@ def build_collector(
     *,
     bridge: Notifier | None = None,
     reload_state: ReloadState | None = None,
+    once: bool = False,
 ) -> Collector:
     """The collector of these sources (by default the config's), rendering with the metrics."""
     if sources is None:
-        sources = build_sources(config, stats, stop)
+        sources = build_sources(config, stats, stop, once=once)
     return Collector(config, sources, stats, stop, render, bridge=bridge, reload_state=reload_state)
 
 

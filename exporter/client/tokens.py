@@ -85,7 +85,10 @@ class CauselyAuth:
         *,
         rejection_backoff: float = 60.0,
         rejection_backoff_max: float = 900.0,
+        retry: bool = True,
     ) -> None:
+        """retry=False: the process runs one cycle (--once), so a rejected credential is not
+        tried again, and the log says so instead of naming a back-off nobody waits for."""
         self._client = client
         self._url = auth_url
         self._client_id = client_id
@@ -94,6 +97,7 @@ class CauselyAuth:
         self._token: Token | None = None
         self._backoff_initial = rejection_backoff
         self._backoff_max = rejection_backoff_max
+        self._retry = retry
         self._rejections = 0
         self._rejected_until = 0.0
         self._said_lifetime_unknown = False
@@ -130,12 +134,10 @@ class CauselyAuth:
         if self._token is not None and now < self._token.refresh_at:
             return self._token
         if now < self._rejected_until:
-            wait = self._rejected_until - now
             raise AuthRejected(
                 TOKEN_OPERATION,
                 "credentials_rejected",
-                "the credentials were rejected: no token request until the back-off ends "
-                f"in {wait:.1f}s, the first call after that tries again",
+                f"the credentials were rejected: {self._next_try(now)}",
             )
         given_up = self._cycle.given_up(deadline, self._budget)
         if given_up is not None:
@@ -191,15 +193,23 @@ class CauselyAuth:
             log.info("event=token_obtained expires_in=%.0f", expires_in)
         return Token(value, refresh_time(time.time(), expires_in))
 
+    def _next_try(self, now: float) -> str:
+        if not self._retry:
+            return "not tried again in this run"
+        return (
+            f"no token request until the back-off ends in {self._rejected_until - now:.1f}s, "
+            "the first call after that tries again"
+        )
+
     def _reject(self, status: int | None) -> None:
         backoff = min(self._backoff_max, self._backoff_initial * 2**self._rejections)
         self._rejections += 1
-        self._rejected_until = time.time() + backoff
+        self._rejected_until = time.time() + (backoff if self._retry else math.inf)
         log.error(
-            "event=credentials_rejected status=%s retry_in=%.0fs "
+            "event=credentials_rejected status=%s retry_in=%s "
             'msg="check CAUSELY_CLIENT_ID and CAUSELY_CLIENT_SECRET"',
             status,
-            backoff,
+            f"{backoff:.0f}s" if self._retry else "never",
         )
 
 

@@ -182,15 +182,23 @@ class Collector:
         started = time.time()
         deadline = started + self._config.collection.deadline
         tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
+        unplanned: list[str] = []
         for source in self._sources:
             state = self._state[source.name]
+            waits_on = [name for name in source.after if name in unplanned]
             try:
-                state.units = source.plan(deadline)
-                state.planned = True
+                if waits_on:  # its plan reads theirs: not tried, logged once (FailureLog)
+                    state.planned = False
+                    self._failures.skipped(source.name, waits_on)
+                else:
+                    state.units = source.plan(deadline)
+                    state.planned = True
+                    self._failures.planned(source.name)
             except Exception as exc:
                 state.planned = False
                 self._failures.failure(source.name, "-", exc)
             if not state.planned:
+                unplanned.append(source.name)
                 continue
             for unit in state.units:
                 tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))

@@ -69,6 +69,26 @@ class FailureLog:
     def __init__(self, log: logging.Logger) -> None:
         self._log = log
         self._errors: Counter[tuple[str, str]] = Counter()
+        self._skipping: set[str] = set()  # sources not planned because one before them failed
+
+    def skipped(self, source: str, after: Sequence[str]) -> None:
+        """A source not planned this cycle because a source it is planned after failed: said
+        once when the skipping starts (the failure before it is logged every cycle)."""
+        if source in self._skipping:
+            return
+        self._skipping.add(source)
+        self._log.warning(
+            "event=collect_skipped source=%s after=%s msg=%s",
+            source,
+            ",".join(after),
+            quote(f"not collected until {' and '.join(after)} plans again"),
+        )
+
+    def planned(self, source: str) -> None:
+        """A source planned again after a run of skips: one line says so."""
+        if source in self._skipping:
+            self._skipping.discard(source)
+            self._log.info("event=collect_resumed source=%s", source)
 
     def counts(self) -> dict[tuple[str, str], int]:
         return dict(self._errors)
