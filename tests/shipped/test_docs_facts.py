@@ -170,6 +170,8 @@ def test_every_config_key_the_docs_name_exists() -> None:
     checked = 0
     for path in DOCS:
         for span in code_spans(text_of(path)):
+            if "unknown key" in span:  # an error message quoting a wrong key on purpose
+                continue
             for token in re.split(r"[\s,(){}\[\]=`]+", span):
                 token = token.rstrip(".:;")
                 if token in NOT_KEYS or re.search(r"\.(py|md|ya?ml|json|env)$", token):
