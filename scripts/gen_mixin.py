@@ -5,8 +5,11 @@ mixin/ is the source of the Prometheus rules and the Grafana dashboards: jsonnet
 `_config` (the job selector, thresholds). The committed files are its output with the
 default `_config`, and the tests check they are current:
 
-    python scripts/gen_mixin.py            # rewrite the rules, dashboards and PrometheusRule
+    python scripts/gen_mixin.py            # rewrite the rules, dashboards, chart copies
     python scripts/gen_mixin.py --check    # exit 1 if a committed file is stale
+
+The Helm chart (deploy/helm/causely-exporter/) ships copies of both under files/ (Helm reads no
+file outside the chart): they are written and checked with the originals.
 
 A team whose scrape job has another name renders its own copy, no jsonnet tooling needed
 beyond this package's test extras (`pip install jsonnet`):
@@ -29,13 +32,12 @@ import _jsonnet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_prometheusrule import dump_yaml, is_current
-from gen_prometheusrule import render as render_prometheusrule
 
 ROOT = Path(__file__).resolve().parent.parent
 MIXIN = ROOT / "mixin"
 RULES = Path("deploy/prometheus/causely-exporter.rules.yml")
 DASHBOARDS = Path("grafana/dashboards")
-PROMETHEUSRULE = Path("deploy/kubernetes/prometheusrule.yaml")
+CHART_FILES = Path("deploy/helm/causely-exporter/files")
 SNIPPET = """
 local mixin = (import 'mixin.libsonnet') + { _config+:: std.parseJson(std.extVar('config')) };
 {
@@ -126,16 +128,22 @@ def main(argv: list[str] | None = None) -> int:
     if config:
         print("gen_mixin: --set renders a copy: give --output-dir", file=sys.stderr)
         return 2
-    stale = sum(_write_or_check(ROOT / path, text, args.check) for path, text in files.items())
-    if not args.check:  # the PrometheusRule wraps the new rule file (its own --check tests it)
-        (ROOT / PROMETHEUSRULE).write_text(render_prometheusrule(ROOT / RULES), encoding="utf-8")
-        print(f"wrote {PROMETHEUSRULE}")
+    stale = sum(
+        _write_or_check(ROOT / target, text, args.check)
+        for path, text in files.items()
+        for target in (path, chart_copy(path))
+    )
     if stale:
         print(
             "the shipped files are out of date: run `python scripts/gen_mixin.py`", file=sys.stderr
         )
         return 1
     return 0
+
+
+def chart_copy(path: Path) -> Path:
+    """Where the Helm chart keeps its copy of a rendered file."""
+    return CHART_FILES / (path.name if path == RULES else Path("dashboards", path.name))
 
 
 def _write_or_check(path: Path, text: str, check: bool) -> int:

@@ -1,13 +1,16 @@
-"""Static checks of the deployment files: Docker image, compose stack, Kubernetes, systemd.
+"""Static checks of the deployment files: Docker image, compose stack, Helm chart, systemd.
 
 Nothing here builds or starts anything (no Docker engine, no cluster, no network). The tests
-parse the files and check that they agree with each other and with the exporter itself: the
-port, the paths, the flags (parsed with the exporter's own argparse parser), the job name and
-the Prometheus rules that the PrometheusRule must mirror.
+parse the files, render the Helm chart with Helm's own engine, and check that they agree with
+each other and with the exporter itself: the port, the paths, the flags (parsed with the
+exporter's own argparse parser), the job name and the Prometheus rules that the
+PrometheusRule must mirror. test_chart.py validates the chart's objects against Kubernetes'
+schemas; test_image.py builds and runs the image.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -21,11 +24,13 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from . import helm_chart
+
 from tests.processes import OPTIONAL_TOOL, find_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-K8S = DEPLOY / "kubernetes"
+CHART = helm_chart.CHART
 DOCKERFILE = DEPLOY / "Dockerfile"
 COMPOSE = DEPLOY / "docker-compose.yml"
 RULES = DEPLOY / "prometheus" / "causely-exporter.rules.yml"
@@ -38,14 +43,9 @@ JOB = "causely-exporter"
 NAME_LABEL = "app.kubernetes.io/name"
 CONFIG_PATH = "/etc/causely-exporter/config.yaml"
 SECRETS_DIR = "/etc/causely-exporter/secrets"
-K8S_MANIFESTS = {
-    "configmap.yaml": "ConfigMap",
-    "deployment.yaml": "Deployment",
-    "poddisruptionbudget.yaml": "PodDisruptionBudget",
-    "service.yaml": "Service",
-    "servicemonitor.yaml": "ServiceMonitor",
-    "prometheusrule.yaml": "PrometheusRule",
-}
+# The chart's defaults with the Prometheus Operator objects on: what `kubectl apply -k
+# deploy/kubernetes` gave before the chart replaced it.
+CHART_VALUES = {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -90,7 +90,10 @@ def _yaml_files() -> list[Path]:
         p
         for base in (DEPLOY, ROOT / "grafana")
         for p in base.rglob("*")
-        if p.suffix in (".yml", ".yaml") and p.is_file()
+        if p.suffix in (".yml", ".yaml")
+        and p.is_file()
+        # Helm templates are Go templates, not YAML: test_chart.py renders and checks them.
+        and (CHART / "templates") not in p.parents
     ]
     return sorted(found)
 
@@ -207,20 +210,20 @@ def _exporter_scrape_job() -> dict[str, Any]:
     return jobs[0]
 
 
-# Kubernetes ---------------------------------------------------------------------------------
+# Helm chart ---------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _objects() -> tuple[dict[str, Any], ...]:
+    return tuple(helm_chart.render(CHART_VALUES))
 
 
 def _k8s(kind: str) -> dict[str, Any]:
-    for filename, file_kind in K8S_MANIFESTS.items():
-        if file_kind == kind:
-            return _load_one(K8S / filename)
-    raise KeyError(kind)
+    return helm_chart.one(list(_objects()), kind)
 
 
 def _container() -> dict[str, Any]:
-    containers = _k8s("Deployment")["spec"]["template"]["spec"]["containers"]
-    assert len(containers) == 1
-    return containers[0]
+    return helm_chart.container(list(_objects()))
 
 
 def _container_port(name_or_number: str | int) -> int:
@@ -230,8 +233,11 @@ def _container_port(name_or_number: str | int) -> int:
     raise AssertionError(f"the container has no port {name_or_number!r}")
 
 
-def _secret_example() -> dict[str, Any]:
-    return _load_one(K8S / "secret.example.yaml")
+def _chart_default(*keys: str) -> Any:
+    node: Any = helm_chart.values_of(CHART / "values.yaml")
+    for key in keys:
+        node = node[key]
+    return node
 
 
 def _configmap_config() -> tuple[str, dict[str, Any]]:
@@ -296,9 +302,14 @@ def test_dockerfile_is_multi_stage_building_a_wheel() -> None:
     assert any(k == "RUN" and "pip wheel" in a for k, a in _stage(0)), "builder: no pip wheel"
 
     image = froms[-1].split()[0]
-    for name, value in _dockerfile_args().items():
-        image = image.replace(f"${{{name}}}", value).replace(f"${name}", value)
+    assert froms[0].split()[0] == image, "both stages start from the same base"
+    for _ in range(5):  # an ARG's default may refer to an earlier ARG
+        for name, value in _dockerfile_args().items():
+            image = image.replace(f"${{{name}}}", value).replace(f"${name}", value)
+    # The default stays the official image users pull; BASE_IMAGE swaps it (the tests build
+    # on a base made from Debian's packages).
     assert image == "python:3.11-slim"
+    assert "BASE_IMAGE" in _dockerfile_args()
 
     final = _stage(-1)
     takes_from_builder = [
@@ -497,35 +508,26 @@ def test_compose_grafana_provisioning() -> None:
             assert url.port in _published_container_ports(services[url.hostname])
 
 
-# --- Kubernetes -------------------------------------------------------------------------------
+# --- Kubernetes (the Helm chart's defaults) ----------------------------------------------------
 
 
-def test_k8s_manifests_are_labelled_objects() -> None:
-    for filename, kind in [*K8S_MANIFESTS.items(), ("secret.example.yaml", "Secret")]:
-        obj = _load_one(K8S / filename)
-        assert obj["kind"] == kind, filename
-        assert obj["apiVersion"], filename
-        assert obj["metadata"]["name"], filename
-        assert obj["metadata"]["labels"][NAME_LABEL] == "causely-exporter", filename
-
-
-def test_kustomization_lists_the_manifests_but_not_the_secret_template() -> None:
-    kustomization = _load_one(K8S / "kustomization.yaml")
-    assert kustomization["kind"] == "Kustomization"
-    assert set(kustomization["resources"]) == set(K8S_MANIFESTS)
-    assert "secret.example.yaml" not in kustomization["resources"]
-    labels = {k: v for entry in kustomization.get("labels", []) for k, v in entry["pairs"].items()}
-    assert labels.get(NAME_LABEL) == "causely-exporter"
-
-
-def test_kustomize_builds() -> None:
-    kubectl = find_binary("kubectl", install=OPTIONAL_TOOL, required_in_ci=False)
-    result = subprocess.run(
-        [kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60
+def test_chart_objects_are_labelled() -> None:
+    for obj in _objects():
+        assert obj["apiVersion"], obj["kind"]
+        assert obj["metadata"]["name"], obj["kind"]
+        assert obj["metadata"]["labels"][NAME_LABEL] == "causely-exporter", obj["kind"]
+    kinds = sorted(obj["kind"] for obj in _objects())
+    assert kinds == sorted(
+        [
+            "ConfigMap",
+            "Deployment",
+            "PodDisruptionBudget",
+            "PrometheusRule",
+            "Service",
+            "ServiceAccount",
+            "ServiceMonitor",
+        ]
     )
-    assert result.returncode == 0, result.stderr
-    kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(result.stdout) if doc)
-    assert kinds == sorted(K8S_MANIFESTS.values())
 
 
 def test_deployment_probes() -> None:
@@ -565,69 +567,6 @@ def test_deployment_args_are_valid_flags() -> None:
     assert not args.demo
     assert _port_of(args.listen_address) == _container_port("http") == PORT
     assert "command" not in container, "keep the image's ENTRYPOINT"
-
-
-def test_deployment_mounts_config_secret_and_tmp() -> None:
-    pod = _k8s("Deployment")["spec"]["template"]["spec"]
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    mounts = {m["mountPath"]: m for m in _container()["volumeMounts"]}
-
-    config = mounts[CONFIG_PATH]
-    assert config["subPath"] == "config.yaml" and config["readOnly"] is True
-    configmap = _k8s("ConfigMap")
-    assert volumes[config["name"]]["configMap"]["name"] == configmap["metadata"]["name"]
-    assert "config.yaml" in configmap["data"]
-
-    secret = mounts[SECRETS_DIR]
-    assert secret["readOnly"] is True
-    secret_volume = volumes[secret["name"]]["secret"]
-    assert secret_volume["secretName"] == _secret_example()["metadata"]["name"]
-    # 0440 plus fsGroup: readable by the non-root user, by nobody else.
-    assert secret_volume["defaultMode"] == 0o440
-    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsUser"]
-
-    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
-
-
-def test_secret_example_has_only_placeholders() -> None:
-    secret = _secret_example()
-    assert secret["type"] == "Opaque"
-    assert "data" not in secret, "use stringData for the template"
-    for key, value in secret["stringData"].items():
-        assert value.startswith("<") and value.endswith(">"), f"{key}: not a placeholder"
-
-
-def test_configmap_config_uses_the_mounted_secret_files(tmp_path: Path) -> None:
-    text, raw = _configmap_config()
-    keys = set(_secret_example()["stringData"])
-    # Commented file keys (e.g. causeflow.token_file) are documentation: check them as well.
-    referenced = re.findall(r"^\s*#?\s*\w+_file:\s*(\S+)\s*$", text, re.M)
-    assert len(referenced) >= 2, "config.yaml does not read the credentials from files"
-    for path in referenced:
-        assert str(PurePosixPath(path).parent) == SECRETS_DIR, path
-        assert PurePosixPath(path).name in keys, f"{path}: no such key in the Secret"
-    assert raw["causely"]["client_id_file"] == f"{SECRETS_DIR}/client_id"
-    assert raw["causely"]["client_secret_file"] == f"{SECRETS_DIR}/client_secret"
-
-    # The exporter's own validation (unknown keys, types) on the config, with the secret files
-    # redirected to temporary files.
-    from exporter.config.loader import build_config
-
-    def redirect(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {}
-            for key, value in node.items():
-                if key.endswith("_file") and isinstance(value, str):
-                    stand_in = tmp_path / PurePosixPath(value).name
-                    stand_in.write_text("placeholder\n", encoding="utf-8")
-                    value = str(stand_in)
-                out[key] = redirect(value)
-            return out
-        return node
-
-    config = build_config(redirect(raw), env={})
-    assert config.causely.enabled
-    assert config.collection.interval == 60.0
 
 
 def test_service_targets_the_container_port() -> None:
@@ -699,6 +638,81 @@ def test_servicemonitor_scrapes_the_service() -> None:
 # --- PrometheusRule = rule file ---------------------------------------------------------------
 
 
+def test_deployment_mounts_config_secret_and_tmp() -> None:
+    pod = _k8s("Deployment")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in _container()["volumeMounts"]}
+
+    config = mounts[CONFIG_PATH]
+    assert config["subPath"] == "config.yaml" and config["readOnly"] is True
+    configmap = _k8s("ConfigMap")
+    assert volumes[config["name"]]["configMap"]["name"] == configmap["metadata"]["name"]
+    assert "config.yaml" in configmap["data"]
+
+    secret = mounts[SECRETS_DIR]
+    assert secret["readOnly"] is True
+    secret_volume = volumes[secret["name"]]["secret"]
+    # The default: a Secret the team creates (the chart creates one only when asked).
+    assert secret_volume["secretName"] == _chart_default("credentials", "existingSecret")
+    assert not [obj for obj in _objects() if obj["kind"] == "Secret"]
+    # 0440 plus fsGroup: readable by the non-root user, by nobody else.
+    assert secret_volume["defaultMode"] == 0o440
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsUser"]
+
+    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+    # The exporter never talks to the Kubernetes API.
+    assert pod["automountServiceAccountToken"] is False
+    assert _k8s("ServiceAccount")["automountServiceAccountToken"] is False
+
+
+def test_configmap_config_uses_the_mounted_secret_files(tmp_path: Path) -> None:
+    text, raw = _configmap_config()
+    referenced = re.findall(r"^\s*#?\s*\w+_file:\s*(\S+)\s*$", text, re.M)
+    assert len(referenced) >= 2, "config.yaml does not read the credentials from files"
+    for path in referenced:
+        assert str(PurePosixPath(path).parent) == SECRETS_DIR, path
+    assert raw["causely"]["client_id_file"] == f"{SECRETS_DIR}/client_id"
+    assert raw["causely"]["client_secret_file"] == f"{SECRETS_DIR}/client_secret"
+
+    # The exporter's own validation (unknown keys, types) on the config, with the secret files
+    # redirected to temporary files.
+    from exporter.config.loader import build_config
+
+    def redirect(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key.endswith("_file") and isinstance(value, str):
+                    stand_in = tmp_path / PurePosixPath(value).name
+                    stand_in.write_text("placeholder\n", encoding="utf-8")
+                    value = str(stand_in)
+                out[key] = redirect(value)
+            return out
+        return node
+
+    config = build_config(redirect(raw), env={})
+    assert config.causely.enabled
+    assert config.collection.interval == 60.0
+
+
+@pytest.mark.parametrize("path", helm_chart.VALUES_FILES, ids=lambda p: p.name)
+def test_created_secret_holds_every_file_the_config_names(path: Path) -> None:
+    values = helm_chart.values_of(path)
+    if not values.get("credentials", {}).get("create"):
+        pytest.skip("credentials from an existing Secret: its keys are the team's")
+    objects = helm_chart.render(values)
+    text = helm_chart.config_text(objects)
+    secrets = [o for o in objects if o["kind"] == "Secret" and "client_id" in o["stringData"]]
+    assert len(secrets) == 1
+    keys = set(secrets[0]["stringData"])
+    for file in re.findall(r"^\s*\w+_file:\s*(\S+)\s*$", text, re.M):
+        if str(PurePosixPath(file).parent) == SECRETS_DIR:
+            assert PurePosixPath(file).name in keys, f"{file}: no such key in the Secret"
+
+
+# --- PrometheusRule = rule file ---------------------------------------------------------------
+
+
 def _run_generator(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(GEN_SCRIPT), *args], capture_output=True, text=True, timeout=60
@@ -709,36 +723,32 @@ def test_prometheusrule_groups_equal_the_rule_file() -> None:
     rule = _k8s("PrometheusRule")
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
     assert rule["spec"]["groups"] == _load_one(RULES)["groups"], (
-        "deploy/kubernetes/prometheusrule.yaml is stale: run python scripts/gen_prometheusrule.py"
+        "the chart's files/causely-exporter.rules.yml is stale: run python scripts/gen_mixin.py"
     )
 
 
-def test_generator_check_passes_on_the_committed_file() -> None:
-    result = _run_generator("--check")
-    assert result.returncode == 0, result.stderr
-
-
 def test_generator_check_fails_when_the_rule_file_changes(tmp_path: Path) -> None:
+    output = tmp_path / "prometheusrule.yaml"
+    assert _run_generator("--output", str(output)).returncode == 0
+    assert _run_generator("--check", "--output", str(output)).returncode == 0
     changed = _load_one(RULES)
     changed["groups"].append({"name": "drift", "rules": [{"record": "drift", "expr": "vector(1)"}]})
     rules = tmp_path / "rules.yml"
     rules.write_text(yaml.safe_dump(changed), encoding="utf-8")
-    result = _run_generator(
-        "--check", "--rules", str(rules), "--output", str(K8S / "prometheusrule.yaml")
-    )
+    result = _run_generator("--check", "--rules", str(rules), "--output", str(output))
     assert result.returncode == 1
     assert "out of date" in result.stderr
     missing = _run_generator("--check", "--output", str(tmp_path / "missing.yaml"))
     assert missing.returncode == 1
+    assert _run_generator("--check").returncode == 2, "--check without a file to compare"
 
 
-def test_generator_output_round_trips(tmp_path: Path) -> None:
-    output = tmp_path / "prometheusrule.yaml"
-    assert _run_generator("--output", str(output)).returncode == 0
-    assert output.read_text(encoding="utf-8") == (K8S / "prometheusrule.yaml").read_text(
-        encoding="utf-8"
-    )
-    assert _run_generator("--check", "--output", str(output)).returncode == 0
+def test_generator_wraps_the_rule_file() -> None:
+    result = _run_generator()
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load(result.stdout)
+    assert manifest["kind"] == "PrometheusRule"
+    assert manifest["spec"]["groups"] == _load_one(RULES)["groups"]
 
 
 def test_generator_leaves_the_per_defect_group_out(tmp_path: Path) -> None:
@@ -835,6 +845,7 @@ def test_port_and_path_agree_everywhere() -> None:
         ),
         "Deployment containerPort": _container_port("http"),
         "Service port": _k8s("Service")["spec"]["ports"][0]["port"],
+        "chart service.port": _chart_default("service", "port"),
         "systemd (default address)": _port_of(
             _parse_flags(_exec_start()[1:], "ExecStart").listen_address
         ),

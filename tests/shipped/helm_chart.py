@@ -1,0 +1,72 @@
+"""The Helm chart rendered by Helm's own engine (the helm-python-sdk wheel bundles Helm's Go
+library): what test_chart.py, test_deploy.py and test_image.py check."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "causely-exporter"
+VALUES_FILES = sorted((CHART / "ci").glob("*-values.yaml"))
+RELEASE = "causely-exporter"
+NAMESPACE = "monitoring"
+
+
+def helm() -> Any:
+    """The chart module of helm-python-sdk (a test extra); a clear failure without it."""
+    try:
+        from helm_python import chart
+    except ImportError as exc:  # pragma: no cover - only without the test extras
+        pytest.fail(f"helm-python-sdk is missing ({exc}): run make venv", pytrace=False)
+    return chart
+
+
+@functools.lru_cache(maxsize=1)
+def _loaded() -> Any:
+    return helm().Chart.load(str(CHART))
+
+
+def values_of(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def render_templates(values: dict[str, Any] | None = None) -> dict[str, str]:
+    """Template path -> rendered text, as `helm template` would print it."""
+    rendered: dict[str, str] = _loaded().render(values or {}, name=RELEASE, namespace=NAMESPACE)
+    return rendered
+
+
+def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every object the chart renders with `values`, NOTES.txt left out."""
+    objects = []
+    for path, text in sorted(render_templates(values).items()):
+        if path.endswith("NOTES.txt"):
+            continue
+        objects += [doc for doc in yaml.safe_load_all(text) if doc]
+    return objects
+
+
+def one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    found = [obj for obj in objects if obj["kind"] == kind]
+    assert len(found) == 1, f"expected one {kind}, got {len(found)}"
+    return found[0]
+
+
+def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    containers = one(objects, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    result: dict[str, Any] = containers[0]
+    return result
+
+
+def config_text(objects: list[dict[str, Any]]) -> str:
+    """The exporter's config file in the chart's ConfigMap (the dashboards' are others)."""
+    found = [o for o in objects if o["kind"] == "ConfigMap" and "config.yaml" in o["data"]]
+    assert len(found) == 1, f"expected one ConfigMap with config.yaml, got {len(found)}"
+    text: str = found[0]["data"]["config.yaml"]
+    return text
