@@ -4,6 +4,7 @@ library): what test_chart.py, test_deploy.py and test_image.py check."""
 from __future__ import annotations
 
 import functools
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,47 @@ def config_text(objects: list[dict[str, Any]]) -> str:
     assert len(found) == 1, f"expected one ConfigMap with config.yaml, got {len(found)}"
     text: str = found[0]["data"]["config.yaml"]
     return text
+
+
+def _certificate(directory: Path) -> None:
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=causely-exporter", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(directory / "tls.key"), "-out", str(directory / "tls.crt")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def materialize(objects: list[dict[str, Any]], where: Path) -> dict[str, Path]:
+    """The files the pod sees (config, credentials, web config, TLS pair), written under
+    `where` at the chart's mount paths; returns {mount path: host path}."""
+    mounts: dict[str, Path] = {}
+    config = where / "config.yaml"
+    config.write_text(config_text(objects), encoding="utf-8")
+    mounts["/etc/causely-exporter/config.yaml"] = config
+    secrets = where / "secrets"
+    secrets.mkdir()
+    created = [
+        o for o in objects if o["kind"] == "Secret" and "web-config.yml" not in o["stringData"]
+    ]
+    # An existing Secret (the default): the simulator's demo credentials stand in for it.
+    demo = {"client_id": "demo-client", "client_secret": "demo-secret"}
+    data = created[0]["stringData"] if created else demo
+    for key, value in data.items():
+        (secrets / key).write_text(str(value), encoding="utf-8")
+    mounts["/etc/causely-exporter/secrets"] = secrets
+    web = [o for o in objects if o["kind"] == "Secret" and "web-config.yml" in o["stringData"]]
+    if web:
+        (where / "web").mkdir()
+        (where / "web" / "web-config.yml").write_text(
+            web[0]["stringData"]["web-config.yml"], encoding="utf-8"
+        )
+        mounts["/etc/causely-exporter/web"] = where / "web"
+        (where / "tls").mkdir()
+        _certificate(where / "tls")
+        mounts["/etc/causely-exporter/tls"] = where / "tls"
+    return mounts

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from . import helm_chart
-from .helm_chart import CHART, ROOT, VALUES_FILES, container, one, render, values_of
+from .helm_chart import CHART, ROOT, VALUES_FILES, container, materialize, one, render, values_of
 
 KUBE_VERSION = "1.31.0"
 CRDS = Path("/work/shared/reference/crds")
@@ -162,48 +162,6 @@ def test_combinations_that_cannot_work_are_refused(values: dict[str, Any], says:
 # --- the config -----------------------------------------------------------------------------
 
 
-def _certificate(directory: Path) -> None:
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-            *("-subj", "/CN=causely-exporter", "-addext", "subjectAltName=IP:127.0.0.1"),
-            *("-keyout", str(directory / "tls.key"), "-out", str(directory / "tls.crt")),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
-def materialize(objects: list[dict[str, Any]], where: Path) -> dict[str, Path]:
-    """The files the pod sees (config, credentials, web config, TLS pair), written under
-    `where` at the chart's mount paths; returns {mount path: host path}."""
-    mounts: dict[str, Path] = {}
-    config = where / "config.yaml"
-    config.write_text(helm_chart.config_text(objects), encoding="utf-8")
-    mounts["/etc/causely-exporter/config.yaml"] = config
-    secrets = where / "secrets"
-    secrets.mkdir()
-    created = [
-        o for o in objects if o["kind"] == "Secret" and "web-config.yml" not in o["stringData"]
-    ]
-    data = created[0]["stringData"] if created else {"client_id": "x", "client_secret": "y"}
-    for key, value in data.items():
-        (secrets / key).write_text(str(value), encoding="utf-8")
-    mounts[SECRETS_DIR] = secrets
-    web = [o for o in objects if o["kind"] == "Secret" and "web-config.yml" in o["stringData"]]
-    if web:
-        (where / "web").mkdir()
-        (where / "web" / "web-config.yml").write_text(
-            web[0]["stringData"]["web-config.yml"], encoding="utf-8"
-        )
-        mounts["/etc/causely-exporter/web"] = where / "web"
-        (where / "tls").mkdir()
-        _certificate(where / "tls")
-        mounts["/etc/causely-exporter/tls"] = where / "tls"
-    return mounts
-
-
 def _rewritten(mounts: dict[str, Path]) -> None:
     """Point the files' paths at their host copies (for running on the host)."""
     config = mounts["/etc/causely-exporter/config.yaml"]
@@ -218,13 +176,9 @@ def _rewritten(mounts: dict[str, Path]) -> None:
         web.write_text(text, encoding="utf-8")
 
 
-def test_rendered_config_passes_check_config(
-    rendered: tuple[str, list[dict[str, Any]]], tmp_path: Path
-) -> None:
-    name, objects = rendered
-    if not [o for o in objects if o["kind"] == "ConfigMap" and "config.yaml" in o["data"]]:
-        pytest.skip(f"{name}: the config comes from an existing ConfigMap")
-    mounts = materialize(objects, tmp_path)
+def _check_config(objects: list[dict[str, Any]], where: Path) -> subprocess.CompletedProcess[str]:
+    """`causely-exporter --check-config` with the pod's args, on the files the pod would see."""
+    mounts = materialize(objects, where)
     _rewritten(mounts)
     args = [
         a
@@ -234,14 +188,30 @@ def test_rendered_config_passes_check_config(
     args.append(f"--config.file={mounts['/etc/causely-exporter/config.yaml']}")
     if "/etc/causely-exporter/web" in mounts:
         args.append(f"--web.config.file={mounts['/etc/causely-exporter/web'] / 'web-config.yml'}")
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "exporter", "--check-config", *args],
         capture_output=True,
         text=True,
         timeout=60,
         env={"PATH": "/usr/bin:/bin"},
     )
+
+
+def test_rendered_config_passes_check_config(
+    rendered: tuple[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    name, objects = rendered
+    if not [o for o in objects if o["kind"] == "ConfigMap" and "config.yaml" in o["data"]]:
+        pytest.skip(f"{name}: the config comes from an existing ConfigMap")
+    done = _check_config(objects, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_config_refuses_a_bad_config_from_values(tmp_path: Path) -> None:
+    # The schema leaves the config's sections open; the exporter's own check closes them.
+    done = _check_config(render({"config": {"causely": {"page_size": 0}}}), tmp_path)
+    assert done.returncode != 0
+    assert "page_size" in done.stdout + done.stderr
 
 
 # --- the rules and dashboards ----------------------------------------------------------------
