@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help venv demo test test-unit test-integration test-shipped test-e2e lint bench soak chaos clean
+.PHONY: help venv demo test test-unit test-integration test-shipped test-e2e test-image chart lint bench soak chaos clean
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,7 +27,7 @@ lint: venv ## ruff check, ruff format --check, mypy --strict on exporter/
 
 # The tiers are directories under tests/ (markers added from the path, see tests/conftest.py).
 # Outside CI a missing binary skips with its reason; in CI (CI=true) it fails.
-test: venv lint ## lint, install prometheus/alertmanager if missing, run every tier
+test: venv lint ## lint, install the test tools if missing (promtool, amtool, podman), run every tier
 	./scripts/install-test-deps.sh
 	$(BIN)/pytest -q
 
@@ -46,7 +46,14 @@ test-e2e: venv ## real Prometheus and Alertmanager against the exporter and the 
 	./scripts/install-test-deps.sh
 	$(BIN)/pytest -q tests/e2e
 
-bench: venv ## benchmarks (installs nginx and wrk if missing); figures in README
+test-image: venv ## build the image with podman and run it as the chart does (also part of make test)
+	./scripts/install-test-deps.sh
+	$(BIN)/pytest -q -s -m image tests/shipped/test_image.py
+
+chart: venv ## lint and render the Helm chart with every values file of its ci/ and check the objects
+	$(BIN)/pytest -q tests/shipped/test_chart.py
+
+bench: venv ## benchmarks (installs nginx and wrk if missing); figures in bench/RESULTS.md
 	./scripts/install-test-deps.sh nginx:nginx-light wrk:wrk
 	$(BIN)/python -m bench.run_all
 

@@ -19,7 +19,7 @@ from . import helm_chart
 from .helm_chart import CHART, ROOT, VALUES_FILES, container, materialize, one, render, values_of
 
 KUBE_VERSION = "1.31.0"
-CRDS = Path("/work/shared/reference/crds")
+CRDS = Path(__file__).parent / "crds"  # the Prometheus Operator's, see its README.md
 SECRETS_DIR = "/etc/causely-exporter/secrets"
 ROOT_CAUSE_GROUP = "causely-exporter.root-causes"
 RULES = ROOT / "deploy" / "prometheus" / "causely-exporter.rules.yml"
@@ -72,8 +72,6 @@ def test_lint_strict_passes(path: Path) -> None:
 
 def _crd_schema(kind: str) -> dict[str, Any]:
     path = CRDS / f"monitoring.coreos.com_{kind.lower()}s.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} is not on this machine")
     crd = yaml.safe_load(path.read_text(encoding="utf-8"))
     (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
