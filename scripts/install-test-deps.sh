@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system binaries the test suite runs for real: prometheus (promtool),
 # prometheus-alertmanager (amtool), and for the image test (tests/shipped/test_image.py) podman
-# with runc, slirp4netns and mmdebstrap (the image's base is made from Debian's packages), and
-# openssl (test certificates). Does nothing when they are already there.
+# with runc and mmdebstrap (the image's base is made from Debian's packages; the container
+# runs on the host's network, so no slirp4netns), and openssl (test certificates). Does nothing
+# when they are already there.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 { command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
-for tool in podman:podman runc:runc slirp4netns:slirp4netns mmdebstrap:mmdebstrap openssl:openssl; do
+for tool in podman:podman runc:runc mmdebstrap:mmdebstrap openssl:openssl; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 for extra in "$@"; do

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.processes import find_binary
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "causely-exporter"
 VALUES_FILES = sorted((CHART / "ci").glob("*-values.yaml"))
@@ -73,10 +75,12 @@ def config_text(objects: list[dict[str, Any]]) -> str:
     return text
 
 
-def _certificate(directory: Path) -> None:
+def self_signed_certificate(directory: Path) -> None:
+    """tls.crt and tls.key for 127.0.0.1 in `directory`, made by openssl."""
     subprocess.run(
         [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *(find_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048"),
+            *("-nodes", "-days", "2"),
             *("-subj", "/CN=causely-exporter", "-addext", "subjectAltName=IP:127.0.0.1"),
             *("-keyout", str(directory / "tls.key"), "-out", str(directory / "tls.crt")),
         ],
@@ -112,6 +116,6 @@ def materialize(objects: list[dict[str, Any]], where: Path) -> dict[str, Path]:
         )
         mounts["/etc/causely-exporter/web"] = where / "web"
         (where / "tls").mkdir()
-        _certificate(where / "tls")
+        self_signed_certificate(where / "tls")
         mounts["/etc/causely-exporter/tls"] = where / "tls"
     return mounts

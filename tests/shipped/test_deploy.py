@@ -43,8 +43,7 @@ JOB = "causely-exporter"
 NAME_LABEL = "app.kubernetes.io/name"
 CONFIG_PATH = "/etc/causely-exporter/config.yaml"
 SECRETS_DIR = "/etc/causely-exporter/secrets"
-# The chart's defaults with the Prometheus Operator objects on: what `kubectl apply -k
-# deploy/kubernetes` gave before the chart replaced it.
+# The chart's defaults with the Prometheus Operator objects on (ServiceMonitor, PrometheusRule).
 CHART_VALUES = {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}
 
 
@@ -353,6 +352,8 @@ def test_dockerfile_exposes_and_probes_the_default_port() -> None:
     check = healthchecks[0]
     assert "CMD" in check and "urllib" in check, "slim has no curl: probe with python's urllib"
     assert re.search(rf"http://(127\.0\.0\.1|localhost):{PORT}/healthz\b", check)
+    # ...unless CAUSELY_EXPORTER_HEALTHCHECK_URL moves it (test_healthcheck.py runs the probe).
+    assert "os.environ.get('CAUSELY_EXPORTER_HEALTHCHECK_URL'," in check
 
 
 def test_dockerfile_entrypoint_and_cmd() -> None:

@@ -3,10 +3,11 @@
 The base is made from Debian's packages (mmdebstrap; no registry is needed) and cached under
 ~/.cache/causely-exporter/ between runs. The container runs read-only as uid 65532 with all
 capabilities dropped, the chart's rendered ConfigMap and Secrets mounted at the chart's paths
-and the pod's args, against the simulator on the host's loopback; the test scrapes /metrics
-and runs the image's HEALTHCHECK inside it. The container has its own network namespace
-(slirp4netns) so that it can listen on 9863, the port the HEALTHCHECK probes, without taking
-the host's: the host's loopback is 10.0.2.2 from inside.
+and the pod's args, against the simulator; the test scrapes /metrics and runs the image's
+HEALTHCHECK inside it. The container shares the host's network (--network=host): traffic stays
+on 127.0.0.1, where the simulator listens, and the exporter listens on a free 127.0.0.1 port
+instead of the chart's :9863 (the only arg the test changes); CAUSELY_EXPORTER_HEALTHCHECK_URL
+points the HEALTHCHECK at that port.
 
 `make test-image` runs this file alone. Outside CI a missing podman skips it with the reason;
 with CI=true that is a failure.
@@ -20,8 +21,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -34,29 +33,20 @@ from typing import Any
 
 import pytest
 
+from tests.processes import find_binary, free_port
+
 from .helm_chart import CHART, ROOT, container, materialize, render, values_of
 
 pytestmark = pytest.mark.image
 
-TOOLS = ("podman", "runc", "mmdebstrap", "slirp4netns")
+TOOLS = ("podman", "runc", "mmdebstrap")
 SUITE = "bookworm"
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "causely-exporter"
 IMAGE = "localhost/causely-exporter:test"
 # The sandbox's hard limits are below podman's defaults.
 LIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
-HOST_LOOPBACK = "10.0.2.2"  # the host's 127.0.0.1, seen from a slirp4netns container
 UID = 65532
-
-
-def _need_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        return
-    reason = f"{', '.join(missing)} not installed: run scripts/install-test-deps.sh"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI must build the image: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _podman(*args: str, timeout: float = 120, check: bool = True) -> str:
@@ -106,7 +96,8 @@ def _host_trust_mounts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def image() -> Iterator[dict[str, Any]]:
-    _need_tools()
+    for tool in TOOLS:  # skips outside CI, fails with CI=true
+        find_binary(tool)
     base = _base_image()
     started = time.monotonic()
     _podman(
@@ -133,16 +124,9 @@ def image() -> Iterator[dict[str, Any]]:
     yield {"size": size, "seconds": seconds}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "exporter", "simulate", "--listen", f"127.0.0.1:{port}"),
@@ -202,16 +186,24 @@ def _readable_by_the_pod(mounts: dict[str, Path]) -> None:
                 path.chmod(0o444)
 
 
+def _args_on(objects: list[dict[str, Any]], port: int) -> list[str]:
+    """The pod's args, listening on 127.0.0.1:`port` instead of the chart's :9863."""
+    args: list[str] = container(objects)["args"]
+    listen = [i for i, arg in enumerate(args) if arg.startswith("--web.listen-address=")]
+    assert len(listen) == 1, args
+    return [*args[: listen[0]], f"--web.listen-address=127.0.0.1:{port}", *args[listen[0] + 1 :]]
+
+
 @contextlib.contextmanager
 def _exporter(
-    objects: list[dict[str, Any]], where: Path, simulator: int
+    objects: list[dict[str, Any]], where: Path, simulator: int, scheme: str = "http"
 ) -> Iterator[tuple[str, int]]:
     mounts = materialize(objects, where)
     _readable_by_the_pod(mounts)
     name = f"causely-exporter-test-{os.getpid()}-{where.name}"[:60]
-    port = _free_port()
+    port = free_port()
     volumes = [a for mount, host in mounts.items() for a in ("--volume", f"{host}:{mount}:ro")]
-    simulated = f"http://{HOST_LOOPBACK}:{simulator}"
+    simulated = f"http://127.0.0.1:{simulator}"
     _podman(
         "run",
         "--detach",
@@ -220,9 +212,7 @@ def _exporter(
         "--timeout",
         "600",  # stops by itself, whatever happens to this test
         "--network",
-        "slirp4netns:allow_host_loopback=true",
-        "--publish",
-        f"127.0.0.1:{port}:9863",
+        "host",  # only 127.0.0.1 is reached; the exporter listens on a free port of it
         *LIMITS,
         # The chart's pod: read-only root, uid 65532, no capabilities, no new privileges.
         "--read-only",
@@ -239,8 +229,10 @@ def _exporter(
         f"CAUSELY_AUTH_URL={simulated}/frontegg/identity/resources/auth/v2/api-token",
         "--env",
         f"CAUSELY_API_URL={simulated}/query/",
+        "--env",
+        f"CAUSELY_EXPORTER_HEALTHCHECK_URL={scheme}://127.0.0.1:{port}/healthz",
         IMAGE,
-        *container(objects)["args"],
+        *_args_on(objects, port),
     )
     try:
         yield name, port
@@ -252,6 +244,30 @@ def _exporter(
         raise
     finally:
         _podman("rm", "--force", "--time", "2", name, check=False, timeout=60)
+
+
+def _healthcheck(name: str) -> None:
+    done = subprocess.run(
+        ["podman", "healthcheck", "run", name], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _probe(name: str, url: str) -> subprocess.CompletedProcess[str]:
+    """The HEALTHCHECK's command, run in the container with another URL."""
+    check = json.loads(
+        _podman("image", "inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE)
+    )
+    assert check["Test"][0] == "CMD" and "CAUSELY_EXPORTER_HEALTHCHECK_URL" in check["Test"][-1]
+    return subprocess.run(
+        [
+            *("podman", "exec", "--env", f"CAUSELY_EXPORTER_HEALTHCHECK_URL={url}", name),
+            *check["Test"][1:],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_image_runs_the_chart_s_pod_against_the_simulator(
@@ -266,15 +282,11 @@ def test_image_runs_the_chart_s_pod_against_the_simulator(
         assert up and all(float(value) == 1 for value in up), up
         assert "causely_active_defects{" in metrics
 
-        # The image's own HEALTHCHECK, run by podman inside the container.
-        check = json.loads(
-            _podman("image", "inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE)
-        )
-        assert any("/healthz" in part for part in check["Test"]), check
-        done = subprocess.run(
-            ["podman", "healthcheck", "run", name], capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        # The image's own HEALTHCHECK, run by podman inside the container: it probes the
+        # free port CAUSELY_EXPORTER_HEALTHCHECK_URL names, not its default :9863.
+        _healthcheck(name)
+        refused = _probe(name, f"http://127.0.0.1:{free_port()}/healthz")
+        assert refused.returncode != 0 and "Connection refused" in refused.stderr, refused
 
         # As the chart runs it: uid 65532, nothing writable but /tmp.
         assert _podman("exec", name, "id", "-u") == str(UID)
@@ -291,7 +303,7 @@ def test_image_serves_tls_and_basic_auth_from_the_chart_s_web_config(
     image: dict[str, Any], simulator: int, tmp_path: Path
 ) -> None:
     objects = render(values_of(CHART / "ci" / "web-tls-basic-auth-values.yaml"))
-    with _exporter(objects, tmp_path, simulator) as (_, port):
+    with _exporter(objects, tmp_path, simulator, scheme="https") as (name, port):
         context = ssl.create_default_context(cafile=str(tmp_path / "tls" / "tls.crt"))
         base = f"https://127.0.0.1:{port}"
         # The probes: HTTPS, no credentials (the chart's probes send none).
@@ -303,3 +315,8 @@ def test_image_serves_tls_and_basic_auth_from_the_chart_s_web_config(
         assert status == 200 and re.search(r"^causely_up 1", metrics, re.M)
         with pytest.raises(OSError):  # plain HTTP gets no answer
             _get(f"http://127.0.0.1:{port}/healthz")
+        # The HEALTHCHECK over HTTPS: a loopback address skips verifying the self-signed
+        # certificate; a name (even localhost) is verified, and this one is not trusted.
+        _healthcheck(name)
+        named = _probe(name, f"https://localhost:{port}/healthz")
+        assert named.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in named.stderr, named
