@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from . import helm_chart
-
 from tests.processes import OPTIONAL_TOOL, find_binary
+
+from . import helm_chart
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
