@@ -250,3 +250,32 @@ def test_every_module_the_architecture_names_exists() -> None:
 def test_every_package_of_the_exporter_is_in_the_architecture() -> None:
     packages = {str(init.parent.relative_to(REPO)) for init in EXPORTER.rglob("__init__.py")}
     assert packages == set(module_tree()), packages ^ set(module_tree())
+
+
+# --- repository paths -------------------------------------------------------------------------
+
+# A path inside the repository, in code: it starts with one of its top-level folders (not
+# after a slash or a dot, so /etc/... and out/... are not taken for ours); a glob ends it.
+REPO_FOLDERS = ("bench", "deploy", "docs", "exporter", "grafana", "mixin", "scripts", "tests")
+REPO_PATH = rf"(?<![\w./-])((?:{'|'.join(REPO_FOLDERS)})/[\w./-]*[\w/])"
+
+
+def named_paths(path: Path) -> set[str]:
+    """Repository paths a page names: in its code spans, and its relative links."""
+    text = text_of(path)
+    named = {found for span in code_spans(text) for found in re.findall(REPO_PATH, span)}
+    for link in re.findall(r"\]\(([^)\s#]+)", text):
+        if "://" not in link and not link.startswith("mailto:"):
+            target = (path.parent / link).resolve()
+            named.add(str(target.relative_to(REPO)) if target.is_relative_to(REPO) else link)
+    return named
+
+
+def test_every_repository_path_the_docs_name_exists() -> None:
+    missing = {
+        f"{path.relative_to(REPO)}: {named}"
+        for path in DOCS
+        for named in named_paths(path)
+        if not (REPO / named).exists()
+    }
+    assert not missing, sorted(missing)
