@@ -69,6 +69,10 @@ class BridgeStats:
     firing: int
     dropped: int
     held: int = 0  # firing alerts not re-sent because their data is stale
+    # The reads of what each Alertmanager holds, before extending stale alerts there.
+    reads: Mapping[str, int] = field(default_factory=dict)
+    reads_failed: Mapping[str, int] = field(default_factory=dict)
+    extended: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,8 @@ class SendStats:
 
     def register(self, label: str) -> None:
         with self._lock:
-            self.sent.setdefault(label, 0)
-            self.failed.setdefault(label, 0)
+            for counts in (self.sent, self.failed, self.reads, self.read_failed, self.extended):
+                counts.setdefault(label, 0)
 
     def record(self, label: str, ok: bool, at: float) -> None:
         with self._lock:
@@ -74,7 +74,15 @@ class SendStats:
     def snapshot(self, firing: int, held: int, dropped: int) -> BridgeStats:
         with self._lock:
             return BridgeStats(
-                dict(self.sent), dict(self.failed), dict(self.last_success), firing, dropped, held
+                dict(self.sent),
+                dict(self.failed),
+                dict(self.last_success),
+                firing,
+                dropped,
+                held,
+                reads=dict(self.reads),
+                reads_failed=dict(self.read_failed),
+                extended=dict(self.extended),
             )
 
 

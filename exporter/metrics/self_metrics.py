@@ -139,6 +139,31 @@ def bridge_families(stats: BridgeStats) -> Iterator[Metric]:
         "extended (marked data_stale_since) where an Alertmanager still holds them firing.",
         value=stats.held,
     )
+    yield _per_alertmanager(
+        CounterMetricFamily(
+            "causely_exporter_alertmanager_reads",
+            "Reads of an Alertmanager's active alerts before extending stale ones there.",
+            labels=label,
+        ),
+        stats.reads,
+    )
+    yield _per_alertmanager(
+        CounterMetricFamily(
+            "causely_exporter_alertmanager_reads_failed",
+            "Reads of an Alertmanager's active alerts that failed (down, error, too big, too "
+            "slow, malformed): nothing was extended there that time.",
+            labels=label,
+        ),
+        stats.reads_failed,
+    )
+    yield _per_alertmanager(
+        CounterMetricFamily(
+            "causely_exporter_alertmanager_alerts_extended",
+            "Stale alerts the bridge extended in an Alertmanager that still held them firing.",
+            labels=label,
+        ),
+        stats.extended,
+    )
     yield CounterMetricFamily(
         "causely_exporter_alertmanager_alerts_dropped",
         "Alerts left out by alertmanager.max_alerts, counted once per collection cycle.",

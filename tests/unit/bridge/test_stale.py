@@ -268,6 +268,12 @@ def test_a_scope_failing_past_keep_firing_for_keeps_its_alerts_firing(sim: Simul
                 f"{len(firing)} alerts held"
             )
             assert gets <= resends
+            # The reads and the extensions show on /metrics, per Alertmanager.
+            metrics = run.cycle()
+            label = ((("alertmanager", am.url.split("//", 1)[1].rstrip("/"))),)
+            assert metrics["causely_exporter_alertmanager_reads_total"][label] >= 1
+            assert metrics["causely_exporter_alertmanager_reads_failed_total"][label] == 0
+            assert metrics["causely_exporter_alertmanager_alerts_extended_total"][label] >= 1
 
             sim.clear_faults()
             before = len(am.alerts())
