@@ -280,6 +280,37 @@
               runbook_url: $._config.runbookBase + "causelyalertmanagernotificationsfailing",
             },
           },
+          // Value: the share of the bridge's reads of one Alertmanager's active alerts that
+          // failed over 10 minutes (reads_total counts every read, failed_total the failed
+          // ones among them), the worst replica. Reads happen only while some scope is stale,
+          // once per resend interval: a failed read extends nothing there, so the root causes
+          // that Alertmanager holds expire by endsAt during an API outage (a false all-clear).
+          // Both replicas read the same Alertmanager during a shared outage and fail alike:
+          // `max by` makes one alert per Alertmanager. At least readFailuresMin failed reads,
+          // because the window outlasts the outage and one failed read is then a 100% ratio.
+          {
+            alert: "CauselyAlertmanagerReadsFailing",
+            expr: |||
+              max by (job, alertmanager) (
+                (
+                  rate(causely_exporter_alertmanager_reads_failed_total{%(jobSelector)s}[10m])
+                    / rate(causely_exporter_alertmanager_reads_total{%(jobSelector)s}[10m])
+                  > %(readFailureRatio)s
+                )
+                and
+                increase(causely_exporter_alertmanager_reads_failed_total{%(jobSelector)s}[10m]) >= %(readFailuresMin)s
+              )
+            ||| % $._config,
+            'for': "5m",
+            labels: {
+              severity: "warning",
+            },
+            annotations: {
+              summary: "The Alertmanager bridge cannot read Alertmanager {{ $labels.alertmanager }}: stale root causes expire there",
+              description: "Over the last 10 minutes {{ $value | humanizePercentage }} of the exporter's reads of the alerts Alertmanager {{ $labels.alertmanager }} holds failed (job {{ $labels.job }}, the worst replica), for 5 minutes; while Causely data is stale the bridge extends nothing there, so root causes may be notified resolved in that Alertmanager although still active.",
+              runbook_url: $._config.runbookBase + "causelyalertmanagerreadsfailing",
+            },
+          },
           // Value: alerts the bridge left out in the last 10 minutes because of
           // alertmanager.max_alerts (the worst replica: both replicas drop the same alerts).
           {

@@ -16,6 +16,11 @@
     apiErrorRatio: 0.1,
     // CauselyAlertmanagerNotificationsFailing: share of failed sends to one Alertmanager.
     notificationFailureRatio: 0.1,
+    // CauselyAlertmanagerReadsFailing: share of failed reads of one Alertmanager's alerts,
+    // with at least readFailuresMin failed reads (one failed read extends nothing that time,
+    // but the next read still comes before the alerts' endsAt).
+    readFailureRatio: 0.2,
+    readFailuresMin: 2,
 
     // Each alert's runbook_url is this plus the alert's anchor.
     runbookBase: 'https://github.com/causely-exporter/causely-exporter/blob/main/docs/runbooks.md#',
