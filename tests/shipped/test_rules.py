@@ -39,6 +39,7 @@ REQUIRED_ALERTS = {
     "CauselySloViolated",
     "CauselySloAtRisk",
     "CauselyAlertmanagerNotificationsFailing",
+    "CauselyAlertmanagerReadsFailing",
     "CauselyAlertmanagerAlertsDropped",
 }
 DEFECT_LABELS = {"scope", "defect_id", "defect_name", "entity_name", "entity_type"}
