@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -26,6 +27,11 @@ def status_kib(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -52,11 +58,16 @@ def main() -> int:
     collector = build_collector(config, stats, stop, sources)
     gc.collect()
     idle = status_kib("VmRSS")
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     snapshot = collector.collect_once()
     wall = time.perf_counter() - started
+    cycle_cpu = cpu_seconds() - cpu_before
     requests = stats.snapshot().requests
     peak = status_kib("VmHWM")
+    # The render alone (the cycle's view once more): the cycle's CPU less this is collection.
+    cpu_before = cpu_seconds()
+    collector._render(collector._last_view)  # type: ignore[arg-type]
+    render_cpu = cpu_seconds() - cpu_before
     first_part_seconds = part_seconds
     # A second cycle: every defect of the first is now tracked and compared (time to resolve).
     tracker_seconds = 0.0
@@ -72,11 +83,15 @@ def main() -> int:
     started = time.perf_counter()
     second = collector.collect_once()
     second_wall = time.perf_counter() - started
+    second_requests = sum(stats.snapshot().requests.values()) - sum(requests.values())
     clears = collector._clears.get("causely")
     result = {
         "ok": snapshot.ok,
         "wall_seconds": wall,
         "cpu_seconds": time.process_time(),
+        "cycle_cpu_seconds": cycle_cpu,
+        "render_cpu_seconds": render_cpu,
+        "second_requests": second_requests,
         "idle_rss_kib": idle,
         "peak_rss_kib": peak,
         "peak_rss_second_kib": status_kib("VmHWM"),

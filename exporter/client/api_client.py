@@ -73,6 +73,7 @@ class _Request:
     json_body: Any
     params: Mapping[str, str | int] | None
     attempts: int
+    raw: bool  # parse gets the body's bytes (a typed decoder), not parsed JSON
 
 
 class ApiClient:
@@ -127,11 +128,14 @@ class ApiClient:
         json_body: Any = None,
         params: Mapping[str, str | int] | None = None,
         attempts: int | None = None,
+        raw: bool = False,
     ) -> T:
         """One logical call: attempts, retries and the final error are all counted here.
 
         `attempts` caps this call below http.max_attempts: the token exchange makes one
         attempt per attempt of the call that needs the token, so both share one budget.
+        `raw`: `parse` gets the body's bytes (within max_response_bytes) and decodes them
+        itself, typed (body.decode_typed); a BodyError it raises fails the call like one here.
         """
         budget = min(attempts or self._config.max_attempts, self._config.max_attempts)
         retry_log = _RetryLog(operation)
@@ -143,7 +147,7 @@ class ApiClient:
             before_sleep=lambda state: self._count_retry(retry_log, state),
             reraise=True,
         )
-        request = _Request(operation, method, url, deadline, json_body, params, budget)
+        request = _Request(operation, method, url, deadline, json_body, params, budget, raw)
         try:
             result: T = retrying(self._attempt, request, parse)
             return result
@@ -198,10 +202,9 @@ class ApiClient:
         if not ok:
             self._raise_for_status(operation, response, body)
         try:
-            document = parse_json(body)
+            return parse(body) if request.raw else parse(parse_json(body))
         except BodyError as exc:
             raise ApiError(operation, exc.code, exc.message, status) from None
-        return parse(document)
 
     def _send(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
         while True:

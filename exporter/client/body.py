@@ -20,8 +20,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 import requests
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -31,6 +32,7 @@ CHUNK_BYTES = 256 * 1024
 # Deeper JSON than this is refused: no API document of ours comes near it, and Python's
 # recursion (the parser's, a repr's) must never be reachable from an API answer.
 MAX_JSON_DEPTH = 64
+T = TypeVar("T")
 
 
 class BodyError(Exception):
@@ -275,3 +277,18 @@ def parse_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BodyError("malformed_response", "response body is not valid JSON") from None
+
+
+def decode_typed(body: bytes, decoder: msgspec.json.Decoder[T]) -> T | None:
+    """The document straight into the decoder's type, or None when it does not fit it.
+
+    None for a value of another type anywhere, for what msgspec refuses (a lone surrogate
+    escape), or for nesting past its guard: the caller then reads the body with parse_json,
+    which decides what is JSON and enforces MAX_JSON_DEPTH. On success only the type's own
+    containers were built (a fixed, shallow depth); whatever else the document held was
+    skipped in C without being built, under msgspec's recursion guard.
+    """
+    try:
+        return decoder.decode(body)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None

@@ -6,7 +6,7 @@ import hmac
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from exporter.logs import quote
 
 from . import causeflow, defect_nodes, graphql, hostile, hostile_nodes
+from .document import RootField
 from .faults import (
     NODE_KINDS,
     PAGE_KINDS,
@@ -55,6 +56,9 @@ class ApiCall:
     bad_body: bool
     connection: int = 0  # which client connection it came on, for rate-limit accounting
     explains: bool = False  # a defect query selecting impacts or symptoms
+    fields: tuple[str, ...] = ()  # GraphQL: every root field the document asks for
+    roots: list[RootField] = field(default_factory=list)  # with their arguments
+    cursor_fields: frozenset[str] = frozenset()  # GraphQL: the fields continuing a walk
 
 
 def classify(method: str, path: str, query: str, body: bytes, authorization: str | None) -> ApiCall:
@@ -74,9 +78,15 @@ def classify(method: str, path: str, query: str, body: bytes, authorization: str
         return ApiCall(method, path, "auth", "token", payload, params, bearer, False, bad_body)
     if path in GRAPHQL_PATHS:
         op = graphql.operation_of(payload)
-        cursor = graphql.after_cursor(payload) is not None
-        call = ApiCall(method, path, "graphql", op, payload, params, bearer, cursor, bad_body)
+        roots = graphql.requested(payload)
+        cursors = graphql.cursor_fields(roots)
+        call = ApiCall(
+            method, path, "graphql", op, payload, params, bearer, bool(cursors), bad_body
+        )
         call.explains = bool(defect_nodes.selection(payload, op))
+        call.roots = roots
+        call.fields = tuple(root.name for root in roots)
+        call.cursor_fields = cursors
         return call
     if path == "/v1" or path.startswith("/v1/"):
         op = "listIncidents" if path in INCIDENT_PATHS else "unknown"
@@ -107,7 +117,9 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     early = _precheck(ctx, call)
     if early is not None:
         return early
-    info = RequestInfo(call.target, call.operation, call.has_cursor, call.explains)
+    info = RequestInfo(
+        call.target, call.operation, call.has_cursor, call.explains, call.fields, call.cursor_fields
+    )
     fault = ctx.faults.take(info)
     if fault is not None:
         log.debug(
@@ -119,8 +131,10 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
     page_fault, page_params = None, None
     if fault is not None and fault.kind in NODE_KINDS:
         reply = _answer(ctx, call, None)
-        return hostile_nodes.apply(fault.kind, fault.params, call.operation, reply)
-    if fault is not None and fault.kind in PAGE_KINDS:
+        operation = fault.operation or call.operation
+        return hostile_nodes.apply(fault.kind, fault.params, operation, reply)
+    if fault is not None and (fault.kind in PAGE_KINDS or _one_field_fails(call, fault)):
+        # One field of the document: the others are answered as usual.
         page_fault, page_params = fault.kind, fault.params
     elif fault is not None and fault.kind == "quota_headers":
         reply = _answer(ctx, call, None)
@@ -132,7 +146,14 @@ def _respond_now(ctx: SimContext, call: ApiCall) -> Reply | None:
             return None
     elif fault is not None:
         return _fault_reply(ctx, call, fault)
-    return _answer(ctx, call, page_fault, page_params)
+    # A fault aimed at one field of a document of several acts on that field only.
+    aimed = fault.operation if fault is not None and page_fault is not None else None
+    return _answer(ctx, call, page_fault, page_params, aimed)
+
+
+def _one_field_fails(call: ApiCall, fault: Fault) -> bool:
+    """graphql_errors aimed at one field of a document of several: that field alone fails."""
+    return fault.kind == "graphql_errors" and fault.operation is not None and len(call.fields) > 1
 
 
 def _precheck(ctx: SimContext, call: ApiCall) -> Reply | None:
@@ -205,12 +226,16 @@ def _answer(
     call: ApiCall,
     page_fault: str | None,
     page_params: dict[str, Any] | None = None,
+    fault_operation: str | None = None,
 ) -> Reply:
     if call.target == "auth":
         return _token(ctx, call.payload)
     if call.target == "graphql":
-        world, config = ctx.world, ctx.config
-        return graphql.handle(world, config, call.payload, call.operation, page_fault, page_params)
+        world, config, payload = ctx.world, ctx.config, call.payload
+        operation = call.operation
+        return graphql.handle(
+            world, config, payload, operation, page_fault, page_params, fault_operation, call.roots
+        )
     return causeflow.handle_list(ctx.world, ctx.config, call.params, page_fault, time.time())
 
 

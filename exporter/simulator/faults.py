@@ -95,6 +95,8 @@ class RequestInfo:
     operation: str
     has_cursor: bool
     explains: bool = False  # a defect query selecting impacts or symptoms
+    fields: tuple[str, ...] = ()  # GraphQL: every root field of the document
+    cursor_fields: frozenset[str] = frozenset()  # GraphQL: the fields continuing a walk
 
 
 @dataclass
@@ -109,11 +111,16 @@ class Fault:
     def matches(self, info: RequestInfo) -> bool:
         if self.target not in ("any", info.target) or info.target not in KIND_TARGETS[self.kind]:
             return False
-        if self.operation is not None and self.operation != info.operation:
+        # An operation names a request, or one root field of a document that asks for several.
+        if self.operation is not None and self.operation not in (info.operation, *info.fields):
             return False
         if self.kind in EXPLAIN_KINDS and not info.explains:
             return False
-        return info.has_cursor or self.kind not in CURSOR_KINDS
+        if self.kind not in CURSOR_KINDS:
+            return True
+        if self.operation is not None and info.fields:
+            return self.operation in info.cursor_fields
+        return info.has_cursor
 
 
 def make_fault(

@@ -1,4 +1,4 @@
-"""The two Causely GraphQL operations, answered from variables without parsing GraphQL."""
+"""The Causely GraphQL operations: each root field of a document answered from its arguments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .config import SimulatorConfig
 from .cursors import CursorError, decode_relay, encode_relay
 from .data import SimDefect, SimScope
 from .defect_nodes import NodeFields, defect_node
+from .document import DocumentError, RootField, root_fields
 from .health import SimSlo
 from .reply import Reply, json_reply
 from .store import DefectQuery
@@ -44,10 +45,42 @@ def operation_of(payload: Any) -> str:
     return name if isinstance(name, str) and name else "unknown"
 
 
+def requested(payload: Any) -> list[RootField]:
+    """The root fields a request asks for, each with its own arguments.
+
+    A document this reader cannot follow is read as before: one field, named by
+    operationName (or the first known field in the query), with the request's variables as
+    its arguments; so is a lone field written without an argument list.
+    """
+    if not isinstance(payload, Mapping):
+        return []
+    query, variables = payload.get("query"), payload.get("variables") or {}
+    fields: list[RootField] = []
+    if isinstance(query, str) and isinstance(variables, Mapping):
+        try:
+            fields = root_fields(query, variables)
+        except DocumentError:
+            fields = []
+    if len(fields) == 1 and fields[0].arguments is None and isinstance(variables, Mapping):
+        return [RootField(fields[0].name, fields[0].key, variables)]
+    if fields:
+        return fields
+    operation = operation_of(payload)
+    return [RootField(operation, operation, variables if isinstance(variables, Mapping) else {})]
+
+
+def cursor_fields(roots: list[RootField]) -> frozenset[str]:
+    """The fields whose walk continues (an `after` cursor): the ones paging faults act on."""
+    return frozenset(root.name for root in roots if _has_after(root.arguments))
+
+
+def _has_after(arguments: Mapping[str, Any] | None) -> bool:
+    after = arguments.get("after") if arguments is not None else None
+    return isinstance(after, str) and bool(after)
+
+
 def after_cursor(payload: Any) -> str | None:
-    variables = payload.get("variables") if isinstance(payload, Mapping) else None
-    after = variables.get("after") if isinstance(variables, Mapping) else None
-    return after if isinstance(after, str) and after else None
+    return "cursor" if cursor_fields(requested(payload)) else None
 
 
 def handle(
@@ -57,36 +90,65 @@ def handle(
     operation: str,
     page_fault: str | None,
     fault_params: Mapping[str, Any] | None = None,
+    fault_operation: str | None = None,
+    roots: list[RootField] | None = None,
 ) -> Reply:
+    """The answer to a document: each root field answered with its own arguments.
+
+    A field the schema lacks fails the document (no data), as a real server's validation
+    does; a field failing while it runs is null, with an error whose path names it, and the
+    others are answered (a document of one field keeps the old shape, data null).
+    """
     selected = defect_nodes.selection(payload, operation)
     if page_fault == "old_schema" and selected:
         return json_reply(200, defect_nodes.old_schema_error(selected))
-    variables = payload.get("variables") or {}
-    try:
-        if not isinstance(variables, Mapping):
-            raise GraphQLError("variables must be an object")
-        if variables.get("last") is not None or variables.get("before") is not None:
-            raise GraphQLError("the simulator pages forward only (first/after)")
-        data: dict[str, Any] | list[dict[str, Any]] | None
-        if operation in config.unsupported_operations:
-            # An older server whose schema lacks the field.
-            raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
-        if operation == "getUserScopes":
-            data = _user_scopes(world, config, variables, page_fault)
-        elif operation == "defectConnection":
-            extra = defect_nodes.node_fields(selected, page_fault, fault_params or {})
-            data = _defects(world, config, variables, page_fault, extra)
-        elif operation == "entityTypeCounts":
-            data = _entity_type_counts(world, variables, page_fault)
-        elif operation == "sloConnection":
-            data = _slos(world, config, variables, page_fault)
-        else:
-            raise GraphQLError(f'Cannot query field "{operation}" on type "Query".')
-    except GraphQLError as exc:
-        return json_reply(
-            200, {"data": None, "errors": [{"message": str(exc), "path": [operation]}]}
-        )
-    return json_reply(200, {"data": {operation: data}})
+    variables = payload.get("variables") if isinstance(payload, Mapping) else None
+    if variables is not None and not isinstance(variables, Mapping):
+        error = {"message": "variables must be an object", "path": [operation]}
+        return json_reply(200, {"data": None, "errors": [error]})
+    fields = roots or requested(payload)
+    for root in fields:
+        if root.name in config.unsupported_operations or root.name not in OPERATIONS:
+            # An older server whose schema lacks the field: the document fails validation.
+            message = f'Cannot query field "{root.name}" on type "Query".'
+            return json_reply(200, {"data": None, "errors": [{"message": message}]})
+    data: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    for root in fields:
+        fault = page_fault if fault_operation in (None, root.name) else None
+        try:
+            if fault == "graphql_errors":
+                raise GraphQLError("internal error")
+            data[root.key] = _answer(world, config, root, payload, fault, fault_params or {})
+        except GraphQLError as exc:
+            data[root.key] = None
+            errors.append({"message": str(exc), "path": [root.key]})
+    if errors and len(fields) == 1:
+        return json_reply(200, {"data": None, "errors": errors})
+    return json_reply(200, {"data": data, "errors": errors} if errors else {"data": data})
+
+
+def _answer(
+    world: World,
+    config: SimulatorConfig,
+    root: RootField,
+    payload: Any,
+    page_fault: str | None,
+    fault_params: Mapping[str, Any],
+) -> Any:
+    variables = root.arguments or {}
+    if variables.get("last") is not None or variables.get("before") is not None:
+        raise GraphQLError("the simulator pages forward only (first/after)")
+    operation = root.name
+    if operation == "getUserScopes":
+        return _user_scopes(world, config, variables, page_fault)
+    if operation == "defectConnection":
+        selected = defect_nodes.selection(payload, operation)
+        extra = defect_nodes.node_fields(selected, page_fault, fault_params)
+        return _defects(world, config, variables, page_fault, extra)
+    if operation == "entityTypeCounts":
+        return _entity_type_counts(world, variables, page_fault)
+    return _slos(world, config, variables, page_fault)
 
 
 def _first(variables: Mapping[str, Any], config: SimulatorConfig) -> int:

@@ -8,9 +8,10 @@ the first page (a bounded number of times) when the server says the cursor has e
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from exporter.client.errors import ApiError
 
@@ -31,34 +32,37 @@ class PaginationError(ApiError):
     """The server's cursors are broken (not advancing, too many pages, too many restarts)."""
 
 
-class _PageAhead:
-    """Fetches one page on its own thread while the caller works through the previous one.
+R = TypeVar("R")
+
+
+class _Ahead(Generic[R]):
+    """Fetches one answer on its own thread while the caller works through the previous one.
 
     A walk never has more than one request in flight, so the API sees the same concurrency;
     the per-page parsing and counting just no longer sit between two requests.
     """
 
-    def __init__(self, fetch: Callable[[str | None], Page], cursor: str | None) -> None:
-        self._page: Page | None = None
+    def __init__(self, fetch: Callable[[], R]) -> None:
+        self._answer: R | None = None
         self._error: BaseException | None = None
         self._done = threading.Event()
-        thread = threading.Thread(target=self._run, args=(fetch, cursor), daemon=True)
+        thread = threading.Thread(target=self._run, args=(fetch,), daemon=True)
         thread.start()
 
-    def _run(self, fetch: Callable[[str | None], Page], cursor: str | None) -> None:
+    def _run(self, fetch: Callable[[], R]) -> None:
         try:
-            self._page = fetch(cursor)
+            self._answer = fetch()
         except BaseException as exc:  # handed to the walking thread by get()
             self._error = exc
         finally:
             self._done.set()
 
-    def get(self) -> Page:
+    def get(self) -> R:
         self._done.wait()
         if self._error is not None:
             raise self._error
-        assert self._page is not None
-        return self._page
+        assert self._answer is not None
+        return self._answer
 
 
 def walk(
@@ -81,7 +85,7 @@ def walk(
     cursor: str | None = None
     used: set[str] = set()
     pages = 0
-    ahead = _PageAhead(fetch, None)
+    ahead = _Ahead(partial(fetch, None))
     while True:
         try:
             page = ahead.get()
@@ -94,7 +98,7 @@ def walk(
                 ) from None
             restarts += 1
             cursor, used = None, set()
-            ahead = _PageAhead(fetch, None)
+            ahead = _Ahead(partial(fetch, None))
             continue
         pages += 1
         if on_page is not None:
@@ -110,7 +114,7 @@ def walk(
                 raise failed(error)
             used.add(next_cursor)
             cursor = next_cursor
-            ahead = _PageAhead(fetch, next_cursor)
+            ahead = _Ahead(partial(fetch, next_cursor))
         for item in page.items:
             item_key = key(item)
             if item_key not in seen:
@@ -140,3 +144,116 @@ def relay_page(operation: str, connection: Any) -> Page:
     return Page(
         items, next_cursor, total if isinstance(total, int) else None, len(edges) - len(items)
     )
+
+
+@dataclass(eq=False)
+class Leg:
+    """One connection (or one plain answer) walked inside requests shared with other legs.
+
+    `take` gets each page's items not seen before (a paged leg) or the one answer (not
+    paged); `error` is why the leg ended early, when it did.
+    """
+
+    operation: str
+    take: Callable[[Any], None]
+    key: Callable[[Any], Hashable] = id
+    paged: bool = True
+    cursor: str | None = None
+    pages: int = 0
+    done: bool = False
+    error: BaseException | None = None
+    used: set[str] = field(default_factory=set)
+    seen: set[Hashable] = field(default_factory=set)
+
+
+def walk_joint(
+    legs: list[Leg],
+    fetch: Callable[[Mapping[str, str | None]], Mapping[str, Any]],
+    *,
+    max_pages: int = 100_000,
+    on_page: Callable[[str, Page], None] | None = None,
+    failed: Callable[[ApiError], ApiError] = lambda error: error,
+) -> None:
+    """Walk several legs in shared requests: each asks for every leg still walking.
+
+    fetch gets {operation: cursor} of the legs to ask for and answers {operation: Page, the
+    plain answer, or the exception that leg failed with}. A leg that fails (its own error, a
+    cursor that does not advance) ends alone; a request that fails ends every leg it asked
+    for. Items are deduplicated per leg, as walk() does, and each answer's items are handed
+    over while the next request is already in flight.
+    """
+    ahead = _ask(legs, fetch)
+    while ahead is not None:
+        asked, pending = ahead
+        try:
+            answers = pending.get()
+        except Exception as exc:
+            for leg in asked:
+                leg.done, leg.error = True, exc
+            return
+        takes = [
+            _step(leg, answers.get(leg.operation), max_pages, on_page, failed) for leg in asked
+        ]
+        ahead = _ask(legs, fetch)
+        for leg, value in zip(asked, takes, strict=True):
+            if value is not _NOTHING:
+                leg.take(value)
+
+
+_NOTHING = object()
+
+
+def _ask(
+    legs: list[Leg], fetch: Callable[[Mapping[str, str | None]], Mapping[str, Any]]
+) -> tuple[list[Leg], _Ahead[Mapping[str, Any]]] | None:
+    asked = [leg for leg in legs if not leg.done]
+    if not asked:
+        return None
+    cursors = {leg.operation: leg.cursor for leg in asked}
+    return asked, _Ahead(lambda: fetch(cursors))
+
+
+def _step(
+    leg: Leg,
+    answer: Any,
+    max_pages: int,
+    on_page: Callable[[str, Page], None] | None,
+    failed: Callable[[ApiError], ApiError],
+) -> Any:
+    """Moves one leg on by its answer; what to hand to its `take` (or _NOTHING)."""
+    if isinstance(answer, BaseException) or answer is None:
+        leg.done = True
+        leg.error = answer or failed(ApiError(leg.operation, "malformed_response", "no answer"))
+        return _NOTHING
+    if not leg.paged:
+        leg.done = True
+        return answer
+    page: Page = answer
+    leg.pages += 1
+    if on_page is not None:
+        on_page(leg.operation, page)
+    next_cursor = page.next_cursor
+    if next_cursor is not None:
+        if next_cursor == leg.cursor or next_cursor in leg.used:
+            leg.done = True
+            leg.error = failed(
+                PaginationError(leg.operation, "cursor_not_advancing", "the cursor did not advance")
+            )
+            return _NOTHING
+        if leg.pages >= max_pages:
+            leg.done = True
+            leg.error = failed(
+                PaginationError(leg.operation, "too_many_pages", f"more than {max_pages} pages")
+            )
+            return _NOTHING
+        leg.used.add(next_cursor)
+    leg.cursor = next_cursor
+    leg.done = next_cursor is None
+    fresh = []
+    seen, key = leg.seen, leg.key
+    for item in page.items:
+        item_key = key(item)
+        if item_key not in seen:
+            seen.add(item_key)
+            fresh.append(item)
+    return fresh

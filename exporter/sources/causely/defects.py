@@ -1,35 +1,50 @@
 """Causely defects (root causes): the query, the parsed record and its per-defect checks.
 
-parse_defect runs once per active defect (100k a cycle in large tenants), so it stays a
-plain function of type checks; everything the metrics and the bridge read of a defect is here.
+read_head runs once per active defect (100k a cycle in large tenants), on the typed node
+(wire.py), so it stays a plain function of a few checks; the full Defect, labels included, is
+built only for the defects kept; everything the metrics and the bridge read of a defect is here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from exporter.cardinality import OTHER
 from exporter.resolve_times import ActiveSet
 from exporter.sources.causely.explained import EXPLAIN_FIELDS, Service
-from exporter.sources.values import MAX_LABEL_CHARS, clean, is_clean_id, parse_time
+from exporter.sources.causely.wire import MAX_ENTRIES_READ, DefectNode, Label, lenient_defect
+from exporter.sources.values import (
+    MAX_LABEL_CHARS,
+    MAX_TIME_CHARS,
+    clean,
+    is_clean_id,
+    parse_time,
+)
 
 SEVERITY_RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3, "Hidden": 4}
 # Larger than any real count, small enough to stay exact as a float in the exposition.
 MAX_COUNT = 2**53
 
-DEFECTS_QUERY_TEMPLATE = """
-query defectConnection($defectFilter: DefectFilter, $groupRecurring: Boolean, $first: Int,
-                       $after: String) {
+# The root field and the variables it declares, for a scope's document (scope_walk.py).
+DEFECT_VARIABLES = (
+    "$defectFilter: DefectFilter, $groupRecurring: Boolean, $first: Int, $after: String"
+)
+DEFECT_FIELD_TEMPLATE = """
   defectConnection(defectFilter: $defectFilter, groupRecurring: $groupRecurring,
                    first: $first, after: $after) {
     edges { node { id name severity entityType serviceCount fromTime
                      entity { id name typeName labels { key value } }EXPLAIN } }
     pageInfo { hasNextPage endCursor }
-  }
-}
-""".strip()
+  }""".strip("\n")
+DEFECT_FIELD = DEFECT_FIELD_TEMPLATE.replace("EXPLAIN", "")
+DEFECT_EXPLAINED_FIELD = DEFECT_FIELD_TEMPLATE.replace("EXPLAIN", EXPLAIN_FIELDS)
+# The defect query alone (the bench's bare client walks it).
+DEFECTS_QUERY_TEMPLATE = (
+    f"query defectConnection({DEFECT_VARIABLES}) {{\n{DEFECT_FIELD_TEMPLATE}\n}}"
+)
 DEFECTS_QUERY = DEFECTS_QUERY_TEMPLATE.replace("EXPLAIN", "")
 DEFECTS_EXPLAINED_QUERY = DEFECTS_QUERY_TEMPLATE.replace("EXPLAIN", EXPLAIN_FIELDS)
 
@@ -83,30 +98,25 @@ def fold_bucket(key: tuple[str, str, str]) -> tuple[str, str, str]:
 
 
 MAX_ENTITY_LABEL_VALUE = 1024
-MAX_ENTITY_LABELS_READ = 1000
 
 
-def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+def entity_label_values(labels: list[Label] | None, keys: tuple[str, ...]) -> tuple[str, ...]:
     """The values of `keys` among the entity's `labels { key value }`; "" where absent.
 
-    Untrusted input: entries of the wrong shape are skipped, a value that is not a string
-    counts as absent, long values are cleaned and cut, and only the first entries of a huge
-    list are read. Runs once per defect: the common case (a few short, printable labels)
-    costs one pass and one C-level check over the values together.
+    Untrusted input: a value that is not a string is absent (None here), long values are
+    cleaned and cut, and only the first entries of a huge list are read. The common case (a
+    few short, printable labels) costs one pass and one C-level check over the values together.
     """
-    raw = entity.get("labels")
-    if type(raw) is not list or not raw:
+    if not labels:
         return ("",) * len(keys)
     values = [""] * len(keys)
-    for entry in raw if len(raw) <= MAX_ENTITY_LABELS_READ else raw[:MAX_ENTITY_LABELS_READ]:
-        if type(entry) is not dict:
-            continue
-        key = entry.get("key")
-        if type(key) is not str or key not in keys:
+    for label in labels if len(labels) <= MAX_ENTRIES_READ else labels[:MAX_ENTRIES_READ]:
+        key = label.key
+        if key is None or key not in keys:
             continue
         index = keys.index(key)
-        value = entry.get("value")
-        if not values[index] and type(value) is str:
+        value = label.value
+        if not values[index] and value is not None:
             values[index] = value
     joined = "".join(values)
     if len(joined) > MAX_ENTITY_LABEL_VALUE or not joined.isprintable():
@@ -114,62 +124,102 @@ def entity_label_values(entity: Mapping[str, Any], keys: tuple[str, ...]) -> tup
     return tuple(values)
 
 
-def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
-    """A Defect from a node; None when the id is missing or unfit (see skip_reason).
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What every active defect feeds the aggregates with, cleaned: the full Defect is built
+    only for the few the per-defect series and the bridge keep (see tally.py)."""
 
-    Runs once per defect (100k a cycle in large tenants): plain type checks, then one length
-    check and one C-level scan over all the strings together; only a string that fails them
-    goes through the cleaning helper. A field of the wrong type is taken as absent.
+    id: str
+    name: str
+    severity: str
+    entity_type: str
+    entity_name: str
+    start_time: float | None
+
+
+def read_head(node: DefectNode) -> Head | None:
+    """A defect's Head; None when the id is missing or unfit (see skip_reason).
+
+    Runs once per defect (100k a cycle in large tenants): plain checks, then one length check
+    and one C-level scan over all the strings together; only a string that fails them goes
+    through the cleaning helper. A field of the wrong type is absent (wire.py).
     """
-    defect_id = node.get("id")
+    defect_id = node.id
     if type(defect_id) is not str:
         if type(defect_id) is not int:
             return None
         defect_id = str(defect_id)
     if not defect_id:
         return None
-    entity = node.get("entity")
+    entity = node.entity
     entity_name = entity_type_name = None
-    labels: tuple[str, ...] = ("",) * len(label_keys)
-    if type(entity) is dict:
-        entity_name, entity_type_name = entity.get("name"), entity.get("typeName")
-        if label_keys:
-            labels = entity_label_values(entity, label_keys)
-    name, severity, entity_type = node.get("name"), node.get("severity"), node.get("entityType")
-    if type(name) is not str or not name:
-        name = "unknown"
-    if type(severity) is not str or not severity:
-        severity = "unknown"
-    if type(entity_type) is not str or not entity_type:
-        entity_type = entity_type_name
-        if type(entity_type) is not str or not entity_type:
-            entity_type = "unknown"
-    if type(entity_name) is not str:
-        entity_name = ""
+    if entity is not None:
+        entity_name, entity_type_name = entity.name, entity.typeName
+    name = node.name or "unknown"
+    severity = node.severity or "unknown"
+    entity_type = node.entityType or entity_type_name or "unknown"
+    entity_name = entity_name or ""
     joined = defect_id + name + severity + entity_type + entity_name
     if len(joined) > MAX_LABEL_CHARS or not joined.isprintable():
         if not is_clean_id(defect_id):
             return None
         name, severity = clean(name), clean(severity)
         entity_type, entity_name = clean(entity_type), clean(entity_name)
-    service_count = node.get("serviceCount")
+    return Head(defect_id, name, severity, entity_type, entity_name, _start(node.fromTime))
+
+
+def _start(value: str | None) -> float | None:
+    """parse_time's common case inline (an RFC 3339 time Python reads as it is)."""
+    if not value or len(value) > MAX_TIME_CHARS:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return parse_time(value)
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def full_defect(
+    head: Head,
+    service_count: int | None,
+    labels: list[Label] | None,
+    label_keys: tuple[str, ...],
+    explains: tuple[Service, ...] = (),
+) -> Defect:
+    count = service_count
+    values = entity_label_values(labels, label_keys) if label_keys else ()
     return Defect(
-        id=defect_id,
-        name=name,
-        severity=severity,
-        entity_type=entity_type,
-        entity_name=entity_name,
-        start_time=parse_time(node.get("fromTime")),
-        service_count=service_count
-        if type(service_count) is int and 0 <= service_count <= MAX_COUNT
-        else None,
-        labels=labels,
+        id=head.id,
+        name=head.name,
+        severity=head.severity,
+        entity_type=head.entity_type,
+        entity_name=head.entity_name,
+        start_time=head.start_time,
+        service_count=count if count is not None and 0 <= count <= MAX_COUNT else None,
+        labels=values,
+        explains=explains,
     )
 
 
-def skip_reason(node: Mapping[str, Any]) -> str:
-    """Why parse_defect refused a node (only asked on the rare refusal)."""
-    defect_id = node.get("id")
+def kept_parts(node: DefectNode) -> tuple[int | None, list[Label] | None]:
+    """What full_defect needs of a node, without its (possibly long) lists of explanations."""
+    entity = node.entity
+    labels = entity.labels if entity is not None else None
+    if labels is not None and len(labels) > MAX_ENTRIES_READ:
+        labels = labels[:MAX_ENTRIES_READ]
+    return node.serviceCount, labels
+
+
+def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
+    """A Defect from a node of any shape (the lenient way); None when its id is unfit."""
+    typed = lenient_defect(dict(node))
+    head = read_head(typed)
+    return None if head is None else full_defect(head, *kept_parts(typed), label_keys)
+
+
+def skip_reason(node: DefectNode) -> str:
+    """Why read_head refused a node (only asked on the rare refusal)."""
+    defect_id = node.id
     if defect_id is None or defect_id == "":
         return "missing_id"
     if type(defect_id) not in (str, int):

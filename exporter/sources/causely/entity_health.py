@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.client.errors import ApiError
 from exporter.logs import quote
 from exporter.sources.base import SkipCounter
+from exporter.sources.causely.graphql import HealthRows
 
 log = logging.getLogger("exporter.sources.causely_health")  # pinned: log lines keep their name
 
@@ -23,13 +23,9 @@ OPERATION = "entityTypeCounts"
 # Causely's entity health, best first; its own plugin treats all but Normal as unhealthy.
 ENTITY_SEVERITIES = ("Normal", "Warning", "Minor", "Major", "Critical")
 UNKNOWN = "unknown"
-MAX_ROWS = 10_000  # a plain list: bound what one answer may hold
 
-HEALTH_QUERY = """
-query entityTypeCounts($entityFilter: EntityFilter) {
-  entityTypeCounts(entityFilter: $entityFilter) { entityType severity count }
-}
-""".strip()
+HEALTH_VARIABLES = "$entityFilter: EntityFilter"
+HEALTH_FIELD = "  entityTypeCounts(entityFilter: $entityFilter) { entityType severity count }"
 
 
 @dataclass(frozen=True)
@@ -52,38 +48,23 @@ def health_variables(
 
 
 def parse_health(
-    scope: str, entity_types: Sequence[str], rows: Any, skips: SkipCounter | None = None
+    scope: str, entity_types: Sequence[str], rows: HealthRows, skips: SkipCounter | None = None
 ) -> HealthResult:
-    """Counts from the rows; a wrong row is skipped and counted, a wrong list is an error.
-
-    The schema allows a null list (no rows) and a null severity (counted as unknown, so the
-    type's total stays whole); neither is a wrong type.
-    """
-    if rows is None:
-        rows = []
-    if not isinstance(rows, list):
-        raise ApiError(OPERATION, "malformed_response", "entityTypeCounts is not a list")
-    if len(rows) > MAX_ROWS:
-        raise ApiError(OPERATION, "malformed_response", f"more than {MAX_ROWS} rows")
+    """Counts from the rows graphql.py read (a row of the wrong shape is skipped there and
+    counted here). A null severity is counted as unknown, so the type's total stays whole."""
     wanted = set(entity_types)
     counts: dict[tuple[str, str], int] = {
         (entity_type, severity): 0 for entity_type in entity_types for severity in ENTITY_SEVERITIES
     }
-    skipped = 0
-    for row in rows:
-        if not isinstance(row, dict):
-            skipped += 1
-            continue
-        entity_type, severity, count = row.get("entityType"), row.get("severity"), row.get("count")
-        if type(count) is not int or count < 0 or not isinstance(severity, str | None):
-            skipped += 1
-            continue
-        if entity_type not in wanted:
+    for row in rows.rows:
+        entity_type, severity = row.entityType, row.severity
+        if entity_type not in wanted or row.count is None:
             continue  # a server ignoring the filter must not add label values
         if severity not in ENTITY_SEVERITIES:  # None included
             severity = UNKNOWN
-        key = (str(entity_type), severity)
-        counts[key] = counts.get(key, 0) + count
+        key = (entity_type, severity)
+        counts[key] = counts.get(key, 0) + row.count
+    skipped = rows.skipped
     if skipped and skips is not None:
         skips.add(OPERATION, "wrong_type", skipped)
     if skipped:

@@ -12,6 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from exporter.sources.causely.wire import (
+    MAX_ENTRIES_READ,
+    DefectNode,
+    Entity,
+    Label,
+    lenient_defect,
+)
 from exporter.sources.values import MAX_LABEL_CHARS, clean
 
 # The selections added inside `node { ... }` of the defect query: only what
@@ -25,10 +32,10 @@ EXPLAIN_FIELDS = """
 # (cluster, namespace, service): cluster may be "" (an entity without the label).
 Service = tuple[str, str, str]
 
-MAX_ENTRIES_READ = 1000  # per list and defect: a huge list costs a bounded scan
 MAX_SERVICES_PER_DEFECT = 100
 NAMESPACE_KEYS = ("k8s.namespace.name", "causely.ai/namespace")
 CLUSTER_KEYS = ("k8s.cluster.name", "causely.ai/cluster")
+WANTED_KEYS = frozenset(NAMESPACE_KEYS + CLUSTER_KEYS)
 
 
 @dataclass
@@ -41,14 +48,22 @@ class ExplainedCount:
     dropped: int = 0
     counts: dict[Service, int] = field(default_factory=dict)
 
-    def add(self, services: tuple[Service, ...]) -> None:
+    # Each counted service once: the kept defects' `explains` share these tuples instead of
+    # holding a copy (three strings) per defect and service. Bounded by `cap`, as the counts.
+    canonical: dict[Service, Service] = field(default_factory=dict)
+
+    def add(self, services: tuple[Service, ...]) -> tuple[Service, ...]:
+        """Counts the services; returns them as the shared tuples (where counted)."""
+        canonical = self.canonical
         for service in services:
             if service in self.counts:
                 self.counts[service] += 1
             elif len(self.counts) < self.cap:
                 self.counts[service] = 1
+                canonical[service] = service
             else:
                 self.dropped += 1
+        return tuple(canonical.get(service, service) for service in services)
 
 
 def unsupported(message: str) -> bool:
@@ -57,30 +72,29 @@ def unsupported(message: str) -> bool:
 
 
 def explained_services(node: Mapping[str, Any]) -> tuple[Service, ...]:
-    """The services a defect node explains, sorted, at most MAX_SERVICES_PER_DEFECT."""
+    """The services a defect node of any shape explains (the lenient way, see wire.py)."""
+    return services_of(lenient_defect(dict(node)))
+
+
+def services_of(node: DefectNode) -> tuple[Service, ...]:
+    """The services a defect explains, sorted, at most MAX_SERVICES_PER_DEFECT."""
     found: set[Service] = set()
-    for entry in _entries(node.get("impacts")):
-        _add(found, entry.get("entity"))
-    for entry in _entries(node.get("symptoms")):
+    for impact in (node.impacts or ())[:MAX_ENTRIES_READ]:
+        _add(found, impact.entity)
+    for symptom in (node.symptoms or ())[:MAX_ENTRIES_READ]:
         # Inactive symptoms are history, and a propagated one shows on another entity too.
-        if entry.get("state") == "ACTIVE" and entry.get("isPropagated") is not True:
-            _add(found, entry.get("entity"))
+        if symptom.state == "ACTIVE" and symptom.isPropagated is not True:
+            _add(found, symptom.entity)
     return tuple(sorted(found)[:MAX_SERVICES_PER_DEFECT])
 
 
-def _entries(raw: object) -> list[dict[str, Any]]:
-    if type(raw) is not list:
-        return []
-    return [e for e in raw[:MAX_ENTRIES_READ] if type(e) is dict]
-
-
-def _add(found: set[Service], entity: object) -> None:
-    if type(entity) is not dict or entity.get("typeName") != "Service":
+def _add(found: set[Service], entity: Entity | None) -> None:
+    if entity is None or entity.typeName != "Service":
         return
-    name = entity.get("name")
-    if type(name) is not str or not name:
+    name = entity.name
+    if not name:
         return
-    labels = _labels(entity.get("labels"))
+    labels = _labels(entity.labels)
     namespace = next((labels[k] for k in NAMESPACE_KEYS if labels.get(k)), "")
     short = name
     if "/" in name:  # Service names are namespace/name
@@ -92,16 +106,11 @@ def _add(found: set[Service], entity: object) -> None:
         found.add(service)
 
 
-def _labels(raw: object) -> dict[str, str]:
-    wanted = NAMESPACE_KEYS + CLUSTER_KEYS
+def _labels(raw: list[Label] | None) -> dict[str, str]:
     labels: dict[str, str] = {}
-    if type(raw) is not list:
-        return labels
-    for entry in raw[:MAX_ENTRIES_READ]:
-        if type(entry) is not dict:
-            continue
-        key, value = entry.get("key"), entry.get("value")
-        if key in wanted and type(value) is str and key not in labels:
+    for label in (raw or ())[:MAX_ENTRIES_READ]:
+        key, value = label.key, label.value
+        if key in WANTED_KEYS and value is not None and key not in labels:
             labels[key] = value
     return labels
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from exporter.client.errors import ApiError
 from exporter.sources.values import MAX_LABEL_CHARS
 
 ALL_SCOPE = "all"
@@ -48,3 +49,15 @@ def scope_filters(raw: object) -> tuple[Mapping[str, Any], ...] | None:
             return None
         filters.append({"typeName": type_name, "typeValues": list(values)})
     return tuple(filters)
+
+
+def check_scope(scope: Scope) -> None:
+    """ApiError for a scope that cannot be queried (not found, or a malformed filter)."""
+    if scope.missing:
+        raise ApiError("getUserScopes", "scope_not_found", f"no user scope named {scope.name!r}")
+    if scope.malformed:
+        raise ApiError(
+            "getUserScopes",
+            "malformed_response",
+            f"user scope {scope.name!r} has a malformed filter",
+        )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from exporter.sources.base import SkipCounter, top_k
+from exporter.sources.causely.wire import SloNode
 from exporter.sources.values import is_clean_id, text
 
 log = logging.getLogger("exporter.sources.causely_slos")  # pinned: log lines keep their name
@@ -22,14 +23,12 @@ SLO_STATES = ("VIOLATED", "AT_RISK", "NORMAL")  # most at risk first
 STATE_RANK = {state: rank for rank, state in enumerate(SLO_STATES)}
 UNKNOWN = "unknown"
 
-SLOS_QUERY = """
-query sloConnection($filter: SloFilter, $first: Int, $after: String) {
-  sloConnection(filter: $filter, first: $first, after: $after) {
+SLO_VARIABLES = "$sloFilter: SloFilter, $sloFirst: Int, $sloAfter: String"
+SLO_FIELD = """
+  sloConnection(filter: $sloFilter, first: $sloFirst, after: $sloAfter) {
     edges { node { id state entity { name typeName } relatedEntity { name typeName } } }
     pageInfo { hasNextPage endCursor }
-  }
-}
-""".strip()
+  }""".strip("\n")
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,8 @@ class SloResult:
 
 def slo_variables(filters: Sequence[Mapping[str, Any]], page_size: int) -> dict[str, Any]:
     return {
-        "filter": {"relatedByFilter": {"scopesFilter": {"scopes": [dict(f) for f in filters]}}},
-        "first": page_size,
+        "sloFilter": {"relatedByFilter": {"scopesFilter": {"scopes": [dict(f) for f in filters]}}},
+        "sloFirst": page_size,
     }
 
 
@@ -61,51 +60,63 @@ def slo_order(slo: Slo) -> tuple[object, ...]:
     return (STATE_RANK.get(slo.state, len(STATE_RANK)), slo.name, slo.id)
 
 
-def parse_slo(node: Mapping[str, Any]) -> Slo | None:
+def parse_slo(node: SloNode) -> Slo | None:
     """An Slo from a node; None without a usable id. Names are cleaned and bounded label
-    values; wrong types become empty strings."""
-    slo_id = node.get("id")
+    values; absent ones (or of the wrong type, wire.py) become empty strings."""
+    slo_id = node.id
     if type(slo_id) is int:
         slo_id = str(slo_id)
     if type(slo_id) is not str or not is_clean_id(slo_id):
         return None
-    entity, related = node.get("entity"), node.get("relatedEntity")
-    entity = entity if isinstance(entity, dict) else {}
-    related = related if isinstance(related, dict) else {}
-    state = node.get("state")
+    entity, related = node.entity, node.relatedEntity
+    state = node.state
     return Slo(
         id=slo_id,
-        name=text(entity.get("name")),
-        entity_name=text(related.get("name")),
-        entity_type=text(related.get("typeName"), "unknown"),
+        name=text(entity.name) if entity is not None else "",
+        entity_name=text(related.name) if related is not None else "",
+        entity_type=text(related.typeName if related is not None else None, "unknown"),
         state=state if state in STATE_RANK else UNKNOWN,
     )
 
 
-def skip_reason(node: Mapping[str, Any]) -> str:
-    slo_id = node.get("id")
+def skip_reason(node: SloNode) -> str:
+    slo_id = node.id
     if slo_id is None or slo_id == "":
         return "missing_id"
     return "wrong_type" if type(slo_id) not in (str, int) else "invalid_id"
 
 
-def collect_slos(scope: str, nodes: Iterable[Any], cap: int, skips: SkipCounter) -> SloResult:
-    counts: Counter[str] = Counter(dict.fromkeys(SLO_STATES, 0))
-    skipped: Counter[str] = Counter()
+class SloTally:
+    """One scope's SLOs counted by state as pages stream past, the most at risk kept (capped)."""
 
-    def parsed() -> Iterator[Slo]:
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self.counts: Counter[str] = Counter(dict.fromkeys(SLO_STATES, 0))
+        self.skipped: Counter[str] = Counter()
+        self._kept: list[Slo] = []
+
+    def add(self, nodes: Iterable[SloNode]) -> None:
         for node in nodes:
             slo = parse_slo(node)
             if slo is None:
-                skipped[skip_reason(node)] += 1
+                self.skipped[skip_reason(node)] += 1
                 continue
-            counts[slo.state] += 1
-            yield slo
+            self.counts[slo.state] += 1
+            self._kept.append(slo)
+        if len(self._kept) >= 2 * self._cap + 64:  # trim now and then: memory stays O(cap)
+            self._kept = top_k(self._kept, self._cap, slo_order)
 
-    kept = top_k(parsed(), cap, slo_order)
-    for reason, count in skipped.items():
-        skips.add(OPERATION, reason, count)
-    if skipped:
-        log.warning("event=slos_skipped skipped=%d", sum(skipped.values()))
-    total = sum(counts.values())
-    return SloResult(scope, dict(counts), tuple(kept), total - len(kept), total)
+    def result(self, scope: str, skips: SkipCounter) -> SloResult:
+        kept = top_k(self._kept, self._cap, slo_order)
+        for reason, count in self.skipped.items():
+            skips.add(OPERATION, reason, count)
+        if self.skipped:
+            log.warning("event=slos_skipped skipped=%d", sum(self.skipped.values()))
+        total = sum(self.counts.values())
+        return SloResult(scope, dict(self.counts), tuple(kept), total - len(kept), total)
+
+
+def collect_slos(scope: str, nodes: Iterable[SloNode], cap: int, skips: SkipCounter) -> SloResult:
+    tally = SloTally(cap)
+    tally.add(nodes)
+    return tally.result(scope, skips)

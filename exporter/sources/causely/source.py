@@ -4,40 +4,35 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from exporter.cardinality import FoldingCounter
 from exporter.client.api_client import ApiClient
 from exporter.client.errors import ApiError
 from exporter.config.model import CauselyConfig
 from exporter.logs import quote
 from exporter.resolve_times import ActiveSet
-from exporter.sources.base import AlertSelection, Best, Section, SkipCounter, top_k
-from exporter.sources.causely.defects import (
-    DEFECTS_EXPLAINED_QUERY,
-    DEFECTS_QUERY,
-    SEVERITY_RANK,
-    Defect,
-    ScopeResult,
-    defect_order,
-    fold_bucket,
-    parse_defect,
-    skip_reason,
-)
-from exporter.sources.causely.explained import ExplainedCount, explained_services, unsupported
+from exporter.sources.base import AlertSelection, Section, SkipCounter
+from exporter.sources.causely.defects import ScopeResult
+from exporter.sources.causely.entity_health import health_variables
+from exporter.sources.causely.explained import ExplainedCount
 from exporter.sources.causely.graphql import graphql_connection
-from exporter.sources.causely.scopes import ALL_SCOPE, SCOPES_QUERY, Scope, scope_filters
+from exporter.sources.causely.scope_walk import EXPLAIN, Rejections, ScopeQuery, ScopeWalk
+from exporter.sources.causely.scopes import (
+    ALL_SCOPE,
+    SCOPES_QUERY,
+    Scope,
+    check_scope,
+    scope_filters,
+)
+from exporter.sources.causely.slos import slo_variables
+from exporter.sources.causely.tally import DefectTally
 from exporter.sources.pagination import Page, walk
 from exporter.sources.values import node_key, text
 
 log = logging.getLogger("exporter.sources.causely")
 
-EXPLAIN_RETRY_SECONDS = 3600.0  # a server that rejected impacts/symptoms is asked again hourly
 DEFAULT_EXPLAIN_SEVERITIES = ("Critical", "High")
 
 
@@ -63,8 +58,9 @@ class CauselySource:
         self._label_keys = tuple(key for key, _ in config.entity_labels)
         self._explain = self._alerts.explain or config.parts.explained_services
         self._explain_severities = frozenset(self._alerts.severities or DEFAULT_EXPLAIN_SEVERITIES)
-        self._explain_lock = threading.Lock()
-        self._explain_rejected_until = 0.0
+        self._rejections = Rejections()  # fields this server's schema lacks, for a while
+        self._walks: dict[tuple[str, float], ScopeWalk] = {}
+        self._walks_lock = threading.Lock()
 
     def plan(self, deadline: float) -> list[str]:
         if self._config.scopes is None and not self._config.discover_scopes:
@@ -73,6 +69,8 @@ class CauselySource:
             scopes = self._resolve_scopes(deadline)
         self._scopes = {scope.name: scope for scope in scopes}
         self._planned_for = deadline
+        with self._walks_lock:
+            self._walks = {}  # last cycle's walks (and what they hold) go
         return list(self._scopes)
 
     def resolve_filter(self) -> object | None:
@@ -90,137 +88,60 @@ class CauselySource:
         return dict(self._scopes)
 
     def collect(self, unit: str, deadline: float) -> ScopeResult:
-        scope = self._scopes[unit]
-        if scope.missing:
-            raise self._client.failed(
-                ApiError("getUserScopes", "scope_not_found", f"no user scope named {unit!r}")
-            )
-        if scope.malformed:
-            message = f"user scope {unit!r} has a malformed filter"
-            raise self._client.failed(ApiError("getUserScopes", "malformed_response", message))
-        counts = FoldingCounter(self._config.max_active_series, fold_bucket)
-        active = ActiveSet(tuple(SEVERITY_RANK)) if self._config.parts.time_to_resolve else None
-        alertable: Best[Defect] = Best(self._alerts.limit, defect_order)
-        alert_severities = frozenset(self._alerts.severities)
-        explained = self._explained()
+        try:
+            check_scope(self._scopes[unit])
+        except ApiError as exc:
+            raise self._client.failed(exc) from None
+        return self.scope_walk(unit, deadline).defects()
 
-        def counted(defects: Iterator[Defect]) -> Iterator[Defect]:
-            for defect in defects:
-                counts.add((defect.severity, defect.entity_type, defect.name))
-                if active is not None:
-                    active.add(defect.id, defect.start_time, defect.severity)
-                if defect.severity in alert_severities:
-                    alertable.add(defect)
-                if defect.explains and explained is not None:
-                    explained.add(defect.explains)
-                yield defect
+    def scope_walk(self, unit: str, deadline: float) -> ScopeWalk:
+        """This cycle's walk of the scope (its defects, health and SLOs), made once."""
+        with self._walks_lock:
+            walk = self._walks.get((unit, deadline))
+            if walk is None:
+                walk = self._walks[(unit, deadline)] = self._new_walk(self._scopes[unit], deadline)
+            return walk
 
-        kept = top_k(
-            counted(self._defects(scope, deadline, explained)),
-            self._config.max_defect_series,
-            defect_order,
+    def _new_walk(self, scope: Scope, deadline: float) -> ScopeWalk:
+        config = self._config
+        filters = [dict(f) for f in scope.filters]
+        defect_filter: dict[str, Any] = {"state": "ACTIVE", "scopesFilter": {"scopes": filters}}
+        if config.severities:
+            defect_filter["severities"] = list(config.severities)
+        parts = config.parts
+        query = ScopeQuery(
+            api_url=config.api_url,
+            defects={
+                "defectFilter": defect_filter,
+                "groupRecurring": True,
+                "first": config.page_size,
+            },
+            health=health_variables(scope.filters, parts.health_entity_types)
+            if parts.health
+            else None,
+            slos=slo_variables(scope.filters, config.page_size) if parts.slos else None,
+            health_types=tuple(parts.health_entity_types),
+            slo_cap=parts.max_slo_series,
         )
-        combinations, folded = counts.finish()
-        total = sum(combinations.values())
-        paged = alertable.result()
-        return ScopeResult(
-            unit,
-            combinations,
-            tuple(kept),
-            total - len(kept),
-            total,
-            alertable=tuple(paged),
-            alert_dropped=alertable.seen - len(paged),
-            active=active,
-            folded=folded,
-            explained=dict(explained.counts) if explained is not None else None,
-            explained_up=explained.up if explained is not None else True,
-            explained_dropped=explained.dropped if explained is not None else 0,
+        tally = DefectTally(
+            label_keys=self._label_keys,
+            max_series=config.max_defect_series,
+            max_active_series=config.max_active_series,
+            alert_limit=self._alerts.limit,
+            alert_severities=self._alerts.severities,
+            time_to_resolve=parts.time_to_resolve,
+            explained=self._explained(),
+        )
+        return ScopeWalk(
+            self._client, query, tally, self._rejections, deadline, self.skips, scope.name
         )
 
     def _explained(self) -> ExplainedCount | None:
         if not self._explain:
             return None
         result = ExplainedCount(self._config.parts.max_explained_series, self._explain_severities)
-        with self._explain_lock:
-            result.up = time.time() >= self._explain_rejected_until
+        result.up = self._rejections.allowed(EXPLAIN)
         return result
-
-    def _defects(
-        self, scope: Scope, deadline: float, explained: ExplainedCount | None = None
-    ) -> Iterator[Defect]:
-        defect_filter: dict[str, Any] = {
-            "state": "ACTIVE",
-            "scopesFilter": {"scopes": [dict(f) for f in scope.filters]},
-        }
-        if self._config.severities:
-            defect_filter["severities"] = list(self._config.severities)
-        variables = {
-            "defectFilter": defect_filter,
-            "groupRecurring": True,
-            "first": self._config.page_size,
-        }
-        explain = explained is not None and explained.up
-        nodes = self._walk_defects(variables, deadline, explain)
-        if explain and explained is not None:
-            nodes = self._or_without_explanations(nodes, variables, deadline, explained)
-        skipped: Counter[str] = Counter()
-        for node in nodes:
-            defect = parse_defect(node, self._label_keys)
-            if defect is None:
-                skipped[skip_reason(node)] += 1
-                continue
-            if explain and explained is not None and defect.severity in explained.severities:
-                defect = replace(defect, explains=explained_services(node))
-            yield defect
-        for reason, count in skipped.items():
-            self.skips.add("defectConnection", reason, count)
-        if skipped:
-            log.warning(
-                "event=defects_skipped scope=%s skipped=%d reasons=%s",
-                quote(scope.name),
-                sum(skipped.values()),
-                ",".join(sorted(skipped)),
-            )
-
-    def _walk_defects(
-        self, variables: Mapping[str, Any], deadline: float, explain: bool
-    ) -> Iterator[Any]:
-        query = DEFECTS_EXPLAINED_QUERY if explain else DEFECTS_QUERY
-        return walk(
-            "defectConnection",
-            partial(self._page, "defectConnection", query, variables, deadline),
-            key=lambda node: node_key(node.get("id")),
-            on_page=partial(self._count_skipped, "defectConnection"),
-            failed=self._client.failed,
-        )
-
-    def _or_without_explanations(
-        self,
-        nodes: Iterator[Any],
-        variables: Mapping[str, Any],
-        deadline: float,
-        explained: ExplainedCount,
-    ) -> Iterator[Any]:
-        """An older schema without impacts/symptoms costs the explanations, not the defects."""
-        try:
-            first = next(nodes, None)
-        except ApiError as exc:
-            if exc.error != "graphql_error" or not unsupported(exc.message):
-                raise
-            explained.up = False
-            with self._explain_lock:
-                self._explain_rejected_until = time.time() + EXPLAIN_RETRY_SECONDS
-            log.warning(
-                "event=explanations_unsupported retry_in=%.0fs msg=%s",
-                EXPLAIN_RETRY_SECONDS,
-                quote(exc.message, 300),
-            )
-            yield from self._walk_defects(variables, deadline, False)
-            return
-        if first is not None:
-            yield first
-            yield from nodes
 
     def _count_skipped(self, operation: str, page: Page) -> None:
         self.skips.add(operation, "not_an_object", page.skipped)

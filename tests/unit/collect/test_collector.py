@@ -38,21 +38,41 @@ def test_discovered_scopes_equal_ground_truth_with_the_minimum_of_requests(
         assert metrics["causely_scope_up"][(("scope", scope),)] == 1
     requests = run.stats.snapshot().requests
     scope_pages = math.ceil(len(sim.scope_names()) / 20) or 1
-    defect_pages = sum(
-        max(1, math.ceil(len(sim.active_defects(s)) / 20)) for s in sim.scope_names()
-    )
-    slo_pages = sum(max(1, math.ceil(len(sim.slo_states(s)) / 20)) for s in sim.scope_names())
+
+    def pages(items: int) -> int:
+        return max(1, math.ceil(items / 20))
+
+    defect_pages = {s: pages(len(sim.active_defects(s))) for s in sim.scope_names()}
+    slo_pages = {s: pages(len(sim.slo_states(s))) for s in sim.scope_names()}
+    # One request per scope step: its defect page, its health (first step) and its SLO page
+    # together, named after the first walk it carries; the scope list is shared.
+    slo_only = sum(max(0, slo_pages[s] - defect_pages[s]) for s in sim.scope_names())
     assert requests == {
         ("token", "200"): 1,
         ("getUserScopes", "200"): scope_pages,
-        ("defectConnection", "200"): defect_pages,
-        # One health request per scope and the SLO pages: the scope list is shared.
-        ("entityTypeCounts", "200"): len(sim.scope_names()),
-        ("sloConnection", "200"): slo_pages,
+        ("defectConnection", "200"): sum(defect_pages.values()),
+        **({("sloConnection", "200"): slo_only} if slo_only else {}),
     }
+    assert sum(requests.values()) == 1 + scope_pages + sum(
+        max(defect_pages[s], slo_pages[s]) for s in sim.scope_names()
+    )
     # A second cycle reuses the cached token.
     run.cycle()
     assert run.stats.snapshot().requests[("token", "200")] == 1
+
+
+def test_the_default_config_costs_one_request_a_cycle_once_a_token_is_held(
+    sim: Simulator,
+) -> None:
+    """No `scopes` key: no scope list; defects, health and SLOs in one page, one request."""
+    run = InProcess(sim_config(sim, causely={"page_size": 1000}))
+    first = run.cycle()
+    assert active_by_combination(first) == truth_by_combination(sim, "all")
+    assert first["causely_entities_up"][(("scope", "all"),)] == 1
+    assert first["causely_slos_up"][(("scope", "all"),)] == 1
+    assert run.stats.snapshot().requests == {("token", "200"): 1, ("defectConnection", "200"): 1}
+    run.cycle()
+    assert run.stats.snapshot().requests == {("token", "200"): 1, ("defectConnection", "200"): 2}
 
 
 def test_the_graphql_request_asks_only_for_what_it_needs(sim: Simulator) -> None:

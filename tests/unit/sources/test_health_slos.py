@@ -177,11 +177,20 @@ def test_an_old_server_without_slos_fails_only_the_slo_part(old_sim: Simulator) 
         assert up(metrics, "causely_scope_up", scope) == 1
         assert active_by_combination(metrics, scope) == truth_by_combination(sim, scope)
         assert entities(metrics, scope) == health_truth(sim, scope, ("Service",))
-    # Its own operation in the API counters; the defects still make a successful cycle.
+    # Its own operation in the API counters (once per scope whose request met the rejection
+    # before another scope's did); the defects still make a successful cycle.
     errors = run.stats.snapshot().errors
-    assert errors[("sloConnection", "graphql_error")] == len(sim.scope_names())
+    rejected = errors[("sloConnection", "graphql_error")]
+    assert 1 <= rejected <= len(sim.scope_names())
     assert metrics["causely_up"][()] == 1
     assert "causely_exporter_last_success_timestamp_seconds" in metrics
+    # The next cycle does not ask for it again (for an hour): no new error, one request a scope.
+    sent = sum(run.stats.snapshot().requests.values())
+    again = run.cycle()
+    assert run.stats.snapshot().errors[("sloConnection", "graphql_error")] == rejected
+    assert sum(run.stats.snapshot().requests.values()) - sent == 1 + len(sim.scope_names())
+    assert all(up(again, "causely_slos_up", scope) == 0 for scope in sim.scope_names())
+    assert all(up(again, "causely_entities_up", scope) == 1 for scope in sim.scope_names())
 
 
 def test_failing_health_keeps_last_good_values_and_leaves_the_rest(sim: Simulator) -> None:
