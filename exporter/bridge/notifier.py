@@ -47,6 +47,7 @@ class Notifier:
         )
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._enqueue_lock = threading.Lock()
         self._stats = SendStats()
         self._dropped = 0
         renew = renew_within(valid_for, max(config.resend_interval, collection_interval))
@@ -74,7 +75,9 @@ class Notifier:
         )
 
     def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
+        """Stop, sending what is queued once more to every Alertmanager (within timeout)."""
+        with self._enqueue_lock:  # a cycle's alerts reach every Alertmanager's queue or none
+            self._stop.set()
         for target in self._targets:
             target.wake()
         deadline = time.monotonic() + timeout
@@ -101,8 +104,11 @@ class Notifier:
                 self._config.inhibitors.max_alerts,
             )
         if due or extensions:
-            for target in self._targets:
-                target.enqueue(due, extensions)
+            with self._enqueue_lock:
+                if self._stop.is_set():
+                    return
+                for target in self._targets:
+                    target.enqueue(due, extensions)
 
     def stats(self) -> BridgeStats:
         with self._lock:

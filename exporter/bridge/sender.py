@@ -226,12 +226,15 @@ class AlertmanagerTarget:
         return kept
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while True:
             self._wake.wait()
-            if self._stop.is_set():
-                return
+            # On stop, what is queued is still sent once (like Prometheus' notifier drains its
+            # queue on shutdown): otherwise one Alertmanager of a cluster gets the last resend
+            # and another not, their endsAt differ, and when the dead exporter's alerts expire
+            # the earlier one notifies a resolve the other then re-fires.
+            stopping = self._stop.is_set()
             alerts, extensions = self._take()
-            if extensions:
+            if extensions and not stopping:
                 try:
                     alerts += self._still_held(extensions)
                 except Exception as exc:  # a bug must not end this thread, nor re-open
@@ -241,8 +244,6 @@ class AlertmanagerTarget:
                         type(exc).__name__,
                     )
             for start in range(0, len(alerts), BATCH_SIZE):
-                if self._stop.is_set():
-                    return
                 try:
                     self._post(alerts[start : start + BATCH_SIZE])
                 except Exception as exc:  # a bug must not end this Alertmanager's thread
@@ -252,6 +253,8 @@ class AlertmanagerTarget:
                         self.label,
                         type(exc).__name__,
                     )
+            if stopping:
+                return
 
     def _post(self, batch: list[dict[str, Any]]) -> None:
         body = json.dumps(batch, separators=(",", ":")).encode()

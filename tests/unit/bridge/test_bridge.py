@@ -524,3 +524,21 @@ def test_keep_firing_for_defaults_to_prometheus_horizon_and_is_bounded() -> None
         am_config(resend_interval="1m", keep_firing_for="90s")
     with pytest.raises(ConfigError, match="keep_firing_for"):
         am_config(keep_firing_for="-1s")
+
+
+def test_stop_sends_what_is_queued_once_more() -> None:
+    # A slow Alertmanager: the first request is in flight when the next alerts are queued and
+    # the bridge stops. They still go out, so every Alertmanager of a cluster ends with the
+    # same endsAt (one without the last resend would expire first and notify a resolve that
+    # the other then re-fires).
+    stop, stats = threading.Event(), SendStats()
+    with Receiver(delay=0.5) as am:
+        target = start_target(am.url, stats, stop)
+        target.enqueue(payloads(1))
+        wait_for("the first request in flight", lambda: len(am.received()) == 1)
+        target.enqueue(payloads(2))
+        stop.set()
+        target.wake()
+        target.join(5.0)
+        assert [len(r.body) for r in am.received()] == [1, 2]
+        assert stats.sent[target.label] == 2
