@@ -88,7 +88,7 @@ def build_sources(
         )
         causely = CauselySource(config.causely, api_client, causely_alerts)
         sources.append(causely)
-        if config.causely.parts.health or config.causely.parts.slos:
+        if config.causely.features.health or config.causely.features.slos:
             # Listed last so its units queue behind every other source's (it declares that
             # it is planned after the defects, whose scope list it reuses).
             health_and_slos = HealthAndSlosSource(config.causely, api_client, causely)

@@ -174,9 +174,9 @@ def health_and_slos_view(state: SourceState, config: Config) -> HealthAndSlosVie
                 slo_counts[(result.scope, slo_state)] = count
             slos[result.scope] = result.slos
             dropped[result.scope] = result.dropped
-    parts = config.causely.parts
+    features = config.causely.features
     return HealthAndSlosView(
-        parts.health, parts.slos, health_up, slos_up, entities, slo_counts, slos, dropped
+        features.health, features.slos, health_up, slos_up, entities, slo_counts, slos, dropped
     )
 
 

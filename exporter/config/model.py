@@ -23,8 +23,9 @@ DISCOVER = "discover"
 
 
 @dataclass(frozen=True)
-class CauselyParts:
-    """Which Causely queries besides the defects run each cycle (issue 11), all on by default."""
+class CauselyFeatures:
+    """The optional Causely features besides the defects (health, SLOs, time to resolve, explained
+    services), on by default but the explained services."""
 
     health: bool = True
     health_entity_types: tuple[str, ...] = ("Service",)
@@ -55,7 +56,7 @@ class CauselyConfig:
     # Scopes collected with `scopes: discover`; the API decides how many there are.
     max_scopes: int = 500
     concurrency: int = 4
-    parts: CauselyParts = field(default_factory=CauselyParts)
+    features: CauselyFeatures = field(default_factory=CauselyFeatures)
     # (API entity label key, Prometheus label name): on causely_defect_info and bridge alerts.
     entity_labels: tuple[tuple[str, str], ...] = DEFAULT_ENTITY_LABELS
 

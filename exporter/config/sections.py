@@ -26,7 +26,7 @@ from exporter.config.model import (
     DISCOVER,
     CauseFlowConfig,
     CauselyConfig,
-    CauselyParts,
+    CauselyFeatures,
     CollectionConfig,
     HttpConfig,
 )
@@ -76,21 +76,21 @@ def parse_causely(raw: object, env: Mapping[str, str]) -> CauselyConfig:
         max_active_series=s.integer("max_active_series", 1000, minimum=10, maximum=1_000_000),
         max_scopes=s.integer("max_scopes", 500, minimum=1, maximum=100_000),
         concurrency=s.integer("concurrency", 4, minimum=1, maximum=64),
-        parts=s.nested(_causely_parts, CauselyParts()),
+        features=s.nested(_causely_features, CauselyFeatures()),
         entity_labels=_entity_labels(s),
     )
     s.finish()
     return config
 
 
-def _causely_parts(s: Section) -> CauselyParts:
+def _causely_features(s: Section) -> CauselyFeatures:
     health = Section(s.get("entity_health"), s.name("entity_health"))
     slos = Section(s.get("slos"), s.name("slos"))
     explained = Section(s.get("explained_services"), s.name("explained_services"))
     entity_types = health.strings("entity_types") if "entity_types" in health.raw else None
     if entity_types is not None and not entity_types:
         raise ConfigError("causely.entity_health.entity_types: expected at least one type")
-    parts = CauselyParts(
+    features = CauselyFeatures(
         health=health.boolean("enabled", True),
         health_entity_types=entity_types or ("Service",),
         slos=slos.boolean("enabled", True),
@@ -102,10 +102,10 @@ def _causely_parts(s: Section) -> CauselyParts:
     health.finish()
     slos.finish()
     explained.finish()
-    for name in parts.health_entity_types:
+    for name in features.health_entity_types:
         if len(name) > 100:
             raise ConfigError("causely.entity_health.entity_types: a type name is too long")
-    return parts
+    return features
 
 
 def parse_causeflow(raw: object, env: Mapping[str, str]) -> CauseFlowConfig:

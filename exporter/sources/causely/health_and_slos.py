@@ -33,8 +33,8 @@ def split_unit(unit: str) -> tuple[str, str]:
 
 
 class HealthAndSlosSource:
-    # The label value of its collection errors since it was called "parts": kept for the
-    # series (the config's causely.parts groups the optional Causely features).
+    # The label value of its collection errors (source="causely_parts"), kept from before the
+    # rename so that the series and the rules that select it stay the same.
     name = "causely_parts"
     # Its units have their own up gauges; they do not decide the exporter's overall success.
     essential = False
@@ -51,12 +51,12 @@ class HealthAndSlosSource:
 
     def plan(self, deadline: float) -> list[str]:
         self._scopes = dict(self._causely.planned_scopes(deadline))
-        parts = self._config.parts
+        features = self._config.features
         units = []
         for scope in self._scopes:
-            if parts.health:
+            if features.health:
                 units.append(unit_name(HEALTH, scope))
-            if parts.slos:
+            if features.slos:
                 units.append(unit_name(SLOS, scope))
         return units
 

@@ -56,7 +56,7 @@ class CauselySource:
         self.skips = skips or SkipCounter()
         self._alerts = alerts or AlertSelection()
         self._label_keys = tuple(key for key, _ in config.entity_labels)
-        self._explain = self._alerts.explain or config.parts.explained_services
+        self._explain = self._alerts.explain or config.features.explained_services
         self._explain_severities = frozenset(self._alerts.severities or DEFAULT_EXPLAIN_SEVERITIES)
         self._rejections = Rejections()  # fields this server's schema lacks, for a while
         self._walks: dict[tuple[str, float], ScopeWalk] = {}
@@ -75,7 +75,7 @@ class CauselySource:
 
     def resolve_filter(self) -> object | None:
         # A severity filter change starts time to resolve over: what it hid did not clear.
-        return self._config.severities if self._config.parts.time_to_resolve else None
+        return self._config.severities if self._config.features.time_to_resolve else None
 
     def active(self, result: object) -> ActiveSet | None:
         return result.active if isinstance(result, ScopeResult) else None
@@ -108,7 +108,7 @@ class CauselySource:
         defect_filter: dict[str, Any] = {"state": "ACTIVE", "scopesFilter": {"scopes": filters}}
         if config.severities:
             defect_filter["severities"] = list(config.severities)
-        parts = config.parts
+        features = config.features
         query = ScopeQuery(
             api_url=config.api_url,
             defects={
@@ -116,12 +116,12 @@ class CauselySource:
                 "groupRecurring": True,
                 "first": config.page_size,
             },
-            health=health_variables(scope.filters, parts.health_entity_types)
-            if parts.health
+            health=health_variables(scope.filters, features.health_entity_types)
+            if features.health
             else None,
-            slos=slo_variables(scope.filters, config.page_size) if parts.slos else None,
-            health_types=tuple(parts.health_entity_types),
-            slo_cap=parts.max_slo_series,
+            slos=slo_variables(scope.filters, config.page_size) if features.slos else None,
+            health_types=tuple(features.health_entity_types),
+            slo_cap=features.max_slo_series,
         )
         tally = DefectTally(
             label_keys=self._label_keys,
@@ -129,7 +129,7 @@ class CauselySource:
             max_active_series=config.max_active_series,
             alert_limit=self._alerts.limit,
             alert_severities=self._alerts.severities,
-            time_to_resolve=parts.time_to_resolve,
+            time_to_resolve=features.time_to_resolve,
             explained=self._explained(),
         )
         return ScopeWalk(
@@ -139,7 +139,9 @@ class CauselySource:
     def _explained(self) -> ExplainedCount | None:
         if not self._explain:
             return None
-        result = ExplainedCount(self._config.parts.max_explained_series, self._explain_severities)
+        result = ExplainedCount(
+            self._config.features.max_explained_series, self._explain_severities
+        )
         result.up = self._rejections.allowed(EXPLAIN)
         return result
 

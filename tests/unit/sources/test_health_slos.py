@@ -465,11 +465,11 @@ def test_parts_config_errors_name_the_field(section: dict[str, object], message:
 
 def test_parts_config_defaults_and_example() -> None:
     env = {"CAUSELY_CLIENT_ID": "id", "CAUSELY_CLIENT_SECRET": "secret"}
-    parts = build_config({}, env).causely.parts
+    parts = build_config({}, env).causely.features
     assert (parts.health, parts.health_entity_types, parts.slos) == (True, ("Service",), True)
     assert (parts.max_slo_series, parts.time_to_resolve) == (500, True)
     example = load_config(str(REPO / "config.example.yaml"), env)
-    assert example.causely.parts == parts
+    assert example.causely.features == parts
     assert example.causeflow.time_to_resolve is True
 
 
