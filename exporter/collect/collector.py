@@ -181,43 +181,9 @@ class Collector:
         self._apply_pending()
         started = time.time()
         deadline = started + self._config.collection.deadline
-        tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
-        unplanned: list[str] = []
-        for source in self._sources:
-            state = self._state[source.name]
-            waits_on = [name for name in source.after if name in unplanned]
-            try:
-                if waits_on:  # its plan reads theirs: not tried, logged once (FailureLog)
-                    state.planned = False
-                    self._failures.skipped(source.name, waits_on)
-                else:
-                    state.units = source.plan(deadline)
-                    state.planned = True
-                    self._failures.planned(source.name)
-            except Exception as exc:
-                state.planned = False
-                self._failures.failure(source.name, "-", exc)
-            if not state.planned:
-                unplanned.append(source.name)
-                continue
-            for unit in state.units:
-                tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
+        tasks = self._plan(deadline)
         results = run_bounded(tasks, self._workers)
-        for (source_name, unit), outcome in results.items():
-            state = self._state[source_name]
-            state.unit_up[unit] = not isinstance(outcome, BaseException)
-            if isinstance(outcome, BaseException):
-                self._failures.failure(source_name, unit, outcome)
-            else:
-                state.last_good[unit] = outcome
-        for state in self._state.values():
-            if state.planned:
-                # A unit that left the plan (a deleted scope) leaves with its values.
-                for gone in set(state.last_good) - set(state.units):
-                    del state.last_good[gone]
-                state.unit_up = {u: state.unit_up.get(u, False) for u in state.units}
-            else:
-                state.unit_up = dict.fromkeys(state.unit_up, False)
+        self._record(results)
         self._forget_removed()
         finished = time.time()
         self._track_clears(results, finished)
@@ -235,6 +201,50 @@ class Collector:
             sum(len(s.unit_up) for s in self._state.values()),
         )
         return snapshot
+
+    def _plan(self, deadline: float) -> list[tuple[tuple[str, str], Callable[[], object]]]:
+        """Each source's units of this cycle, in declared order; a source whose `after` could
+        not plan is not tried (logged once, FailureLog)."""
+        tasks: list[tuple[tuple[str, str], Callable[[], object]]] = []
+        unplanned: list[str] = []
+        for source in self._sources:
+            state = self._state[source.name]
+            waits_on = [name for name in source.after if name in unplanned]
+            try:
+                if waits_on:
+                    state.planned = False
+                    self._failures.skipped(source.name, waits_on)
+                else:
+                    state.units = source.plan(deadline)
+                    state.planned = True
+                    self._failures.planned(source.name)
+            except Exception as exc:
+                state.planned = False
+                self._failures.failure(source.name, "-", exc)
+            if not state.planned:
+                unplanned.append(source.name)
+                continue
+            for unit in state.units:
+                tasks.append(((source.name, unit), partial(source.collect, unit, deadline)))
+        return tasks
+
+    def _record(self, results: Mapping[tuple[str, str], object]) -> None:
+        """Keep each unit's outcome: a success as its last good result, a failure logged."""
+        for (source_name, unit), outcome in results.items():
+            state = self._state[source_name]
+            state.unit_up[unit] = not isinstance(outcome, BaseException)
+            if isinstance(outcome, BaseException):
+                self._failures.failure(source_name, unit, outcome)
+            else:
+                state.last_good[unit] = outcome
+        for state in self._state.values():
+            if state.planned:
+                # A unit that left the plan (a deleted scope) leaves with its values.
+                for gone in set(state.last_good) - set(state.units):
+                    del state.last_good[gone]
+                state.unit_up = {u: state.unit_up.get(u, False) for u in state.units}
+            else:
+                state.unit_up = dict.fromkeys(state.unit_up, False)
 
     def _forget_removed(self) -> None:
         """After a reload, each source's first plan that succeeds says which units it removed."""
