@@ -66,12 +66,13 @@ def main() -> int:
     peak = status_kib("VmHWM")
     # The render alone (the cycle's view once more): the cycle's CPU less this is collection.
     cpu_before = cpu_seconds()
-    collector._render(collector._last_view)  # type: ignore[arg-type]
+    publisher = collector._publisher
+    publisher._render(publisher._last_view)  # type: ignore[arg-type]
     render_cpu = cpu_seconds() - cpu_before
     first_part_seconds = part_seconds
     # A second cycle: every defect of the first is now tracked and compared (time to resolve).
     tracker_seconds = 0.0
-    track = collector._track_clears
+    track = collector._clears.track
 
     def timed_track(*args: Any) -> None:
         nonlocal tracker_seconds
@@ -79,7 +80,7 @@ def main() -> int:
         track(*args)
         tracker_seconds += time.perf_counter() - began
 
-    collector._track_clears = timed_track  # type: ignore[method-assign]
+    collector._clears.track = timed_track  # type: ignore[method-assign]
     started = time.perf_counter()
     second = collector.collect_once()
     second_wall = time.perf_counter() - started

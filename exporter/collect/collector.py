@@ -4,10 +4,10 @@ one immutable snapshot per cycle. /metrics reads the snapshot; it never calls an
 Supervision: nothing a source, a parser or the renderer raises may end the loop. An
 unexpected error fails only its unit (down, last good values kept), is counted by source and
 reason, and is logged in one line (the traceback at debug): see supervision.py. A failed
-render keeps the previous snapshot in service and is counted. Each snapshot carries the
-instant after which /healthz calls the collector stuck or dead, so a wedged process gets
-restarted. The view each cycle renders is built by cycle_view.py from the state in
-unit_state.py.
+render keeps the previous snapshot in service and is counted (publisher.py). Each snapshot
+carries the instant after which /healthz calls the collector stuck or dead, so a wedged
+process gets restarted. The view each cycle renders is built by cycle_view.py from the state
+in unit_state.py; the time to resolve is tracked by resolve_trackers.py.
 """
 
 from __future__ import annotations
@@ -17,20 +17,18 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import partial
-from typing import Protocol
 
 from exporter.client.stats import ApiStats
 from exporter.collect.cycle_view import CycleViews
-from exporter.collect.snapshot import Render, Snapshot, with_exposition
+from exporter.collect.publisher import Bridge, SnapshotPublisher
+from exporter.collect.resolve_trackers import ResolveTrackers
+from exporter.collect.snapshot import Render, Snapshot
 from exporter.collect.supervision import FailureLog, run_bounded
 from exporter.collect.unit_state import SourceState, source_up
 from exporter.config.model import Config
-from exporter.logs import quote
-from exporter.resolve_times import ResolveTracker
 from exporter.sources.base import Source
-from exporter.view import BridgeStats, ReloadState, View
+from exporter.view import ReloadState, View
 
 log = logging.getLogger("exporter.collector")  # pinned: log lines keep their name
 
@@ -71,14 +69,6 @@ def planning_order(sources: Sequence[Source]) -> list[Source]:
     return ordered
 
 
-class Bridge(Protocol):
-    """What consumes each cycle's view besides the metrics: the Alertmanager bridge."""
-
-    def consume(self, view: View) -> None: ...
-
-    def stats(self) -> BridgeStats: ...
-
-
 class Collector:
     """The loop and what it keeps between cycles: per-unit state, clears, the snapshot.
 
@@ -99,25 +89,20 @@ class Collector:
         """`bridge` consumes each cycle's view; `reload_state` is rendered with each view (the
         running exporter passes both; `--once` and most tests neither)."""
         self._config = config
-        self._render = render
         self._sources = planning_order(sources)
         self._stats = stats
         self._stop = stop
         self._state = {s.name: SourceState(essential=s.essential) for s in self._sources}
-        self._clears: dict[str, ResolveTracker] = {}  # source -> its time to resolve
-        self._set_trackers()
+        self._clears = ResolveTrackers(self._sources)
         self._views = CycleViews(config.collection.zero_retention)
         self._last_success: float | None = None
         self._data_time: float | None = None
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
         self._failures = FailureLog(log)
-        self._render_failures = 0
         self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
-        self._bridge = bridge
-        self._reload_state = reload_state
-        self._last_view: View | None = None
-        self._publish_lock = threading.Lock()  # the loop's publish, or a republish after a reload
-        self._snapshot = Snapshot(b"", b"", time.time(), None, False, self._live_until())
+        self._publisher = SnapshotPublisher(
+            render, self._live_until, bridge=bridge, reload_state=reload_state
+        )
         self._publish(time.time(), None, ok=False, cycle=False)
         self._pending: tuple[Config, list[Source]] | None = None
         self._pending_lock = threading.Lock()
@@ -150,21 +135,12 @@ class Collector:
         self._state = {
             s.name: self._state.get(s.name) or SourceState(essential=s.essential) for s in sources
         }
-        self._set_trackers()
+        self._clears.follow(sources)
         self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
-
-    def _set_trackers(self) -> None:
-        """A time to resolve tracker per source that tracks it; one that stays on keeps its
-        history (its filter, checked every cycle, forgets what a filter change hid)."""
-        self._clears = {
-            s.name: self._clears.get(s.name) or ResolveTracker()
-            for s in self._sources
-            if s.resolve_filter() is not None
-        }
 
     @property
     def snapshot(self) -> Snapshot:
-        return self._snapshot  # a single reference read: atomic under the GIL
+        return self._publisher.snapshot
 
     def run(self) -> None:
         """Collect now, then every interval, until stop is set."""
@@ -186,7 +162,7 @@ class Collector:
         self._record(results)
         self._forget_removed()
         finished = time.time()
-        self._track_clears(results, finished)
+        self._clears.track(self._state, results, finished)
         ok = all(source_up(s) for s in self._state.values() if s.essential)
         if ok:
             self._last_success = finished
@@ -256,64 +232,22 @@ class Collector:
         for name in set(self._reload_plans) - set(self._state):
             del self._reload_plans[name]  # a source the reload removed
 
-    def _track_clears(self, results: Mapping[tuple[str, str], object], now: float) -> None:
-        """Feed each successful unit's active set to its tracker (see resolve_times.py)."""
-        for source in self._sources:
-            tracker, state = self._clears.get(source.name), self._state[source.name]
-            if tracker is None:
-                continue
-            tracker.start_cycle(state.units if state.planned else None, source.resolve_filter())
-            for unit in state.units if state.planned else ():
-                outcome = results.get((source.name, unit))
-                if outcome is None or isinstance(outcome, BaseException):
-                    continue
-                active = source.active(outcome)
-                if active is not None:
-                    tracker.update(unit, active, now)
-
     def _live_until(self) -> float:
         return time.monotonic() + liveness_window(self._config)
 
     def use_bridge(self, bridge: Bridge | None) -> None:
-        """Hand the views from now on to this bridge (a reload replaced it): one reference
-        swap, so a cycle on the collector's thread feeds the old bridge or the new."""
-        self._bridge = bridge
-
-    def _publish(self, now: float, duration: float | None, ok: bool, cycle: bool) -> Snapshot:
-        """Render and swap in a new snapshot; on failure keep serving the previous bytes."""
-        with self._publish_lock:
-            try:
-                snapshot = self._build(now, duration, ok, cycle)
-            except Exception as exc:
-                self._log_render_failure(exc)
-                # live_until stays: renders failing for the whole window make /healthz fail.
-                snapshot = replace(self._snapshot, render_failed=True)
-            self._snapshot = snapshot
-            return snapshot
+        """Hand the views from now on to this bridge (a reload replaced it)."""
+        self._publisher.use_bridge(bridge)
 
     def republish(self, reload_state: ReloadState) -> None:
-        """Render the last view again with this reload state (after a SIGHUP), so the reload
-        gauges change at once; the data and the readiness facts stay the cycle's."""
-        with self._publish_lock:
-            self._reload_state = reload_state
-            view = self._last_view
-            if view is None:
-                return
-            try:
-                view = replace(view, reload=reload_state)
-                exposition = self._render(view)
-            except Exception as exc:
-                self._log_render_failure(exc)
-                return
-            self._last_view = view
-            self._snapshot = with_exposition(self._snapshot, exposition)
+        """Render the last view again with this reload state (after a SIGHUP)."""
+        self._publisher.republish(reload_state)
 
-    def _log_render_failure(self, exc: Exception) -> None:
-        self._render_failures += 1
-        log.error(
-            "event=render_failed reason=%s msg=%s", quote(type(exc).__name__), quote(str(exc))
+    def _publish(self, now: float, duration: float | None, ok: bool, cycle: bool) -> Snapshot:
+        view_of = partial(self._view, now, duration)
+        return self._publisher.publish(
+            view_of, now=now, data_time=self._data_time, ok=ok, cycle=cycle
         )
-        log.debug("event=render_failed_traceback", exc_info=exc)
 
     def _skipped_nodes(self) -> dict[tuple[str, str], int]:
         totals = Counter(self._retired_skips)
@@ -321,19 +255,16 @@ class Collector:
             totals.update(source.skips.snapshot())
         return dict(totals)
 
-    def _build(self, now: float, duration: float | None, ok: bool, cycle: bool) -> Snapshot:
-        """Render a view of the state; a cycle's view goes to the bridge first.
-
-        The bridge consumes the data only; its counters are added to what is rendered after.
-        The view of no cycle (before the first) is not the bridge's to see.
-        """
+    def _view(self, now: float, duration: float | None) -> View:
+        """The view of the state; the publisher adds the render failures, the reload state
+        and, for a cycle, the bridge's counters."""
         sections = self._views.sections(
             {s.section: self._state[s.name] for s in self._sources},
-            {s.section: self._clears[s.name] for s in self._sources if s.name in self._clears},
+            self._clears.by_section(),
             self._config,
             now,
         )
-        view = View(
+        return View(
             interval=self._config.collection.interval,
             stats=self._stats.snapshot(),
             causely=sections.causely,
@@ -343,27 +274,5 @@ class Collector:
             health_and_slos=sections.health_and_slos,
             resolve=sections.resolve,
             collection_errors=self._failures.counts(),
-            render_failures=self._render_failures,
             skipped_nodes=self._skipped_nodes(),
-            reload=self._reload_state,
         )
-        bridge = self._bridge
-        if cycle and bridge is not None:
-            view = self._through_bridge(bridge, view)
-        exposition = self._render(view)
-        self._last_view = view
-        empty = Snapshot(b"", b"", now, self._data_time, ok, self._live_until())
-        return with_exposition(empty, exposition)
-
-    def _through_bridge(self, bridge: Bridge, view: View) -> View:
-        """The bridge consumes the view; its counters join what is rendered. Neither may
-        end the loop."""
-        try:
-            bridge.consume(view)
-        except Exception as exc:
-            log.error("event=view_hook_failed hook=%s error=%r", bridge.consume, exc)
-        try:
-            return replace(view, bridge=bridge.stats())
-        except Exception as exc:
-            log.error("event=view_hook_failed hook=stats error=%r", exc)
-            return view

@@ -188,14 +188,15 @@ def test_a_failed_render_keeps_the_last_snapshot_and_is_counted(
     def broken(view: Any) -> Any:
         raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
 
-    real = world.collector._render
-    monkeypatch.setattr(world.collector, "_render", broken)
+    publisher = world.collector._publisher
+    real = publisher._render
+    monkeypatch.setattr(publisher, "_render", broken)
     after = world.collector.collect_once()
     assert after.body == before.body and after.render_failed
     health = requests.get(world.url + "/healthz", timeout=5)
     assert health.status_code == 200 and "render failed" in health.text
     assert world.scrape() == parse_exposition(before.body.decode())
-    monkeypatch.setattr(world.collector, "_render", real)
+    monkeypatch.setattr(publisher, "_render", real)
     metrics = world.cycle()
     assert metrics["causely_exporter_render_failures_total"][()] == 1
     assert requests.get(world.url + "/healthz", timeout=5).text == "ok\n"

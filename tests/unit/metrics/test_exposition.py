@@ -41,13 +41,13 @@ def view() -> View:
             )
         )
         views: list[Any] = []
-        render = run.collector._render
+        render = run.collector._publisher._render
 
         def keep(view: Any) -> Any:
             views.append(view)
             return render(view)
 
-        run.collector._render = keep  # type: ignore[method-assign]
+        run.collector._publisher._render = keep  # type: ignore[method-assign]
         snapshot = run.collector.collect_once()
     assert snapshot.ok and len(views) == 1
     result: View = views[0]
