@@ -21,9 +21,9 @@ from .faults import (
     QUOTA_HEADERS,
     Fault,
     RequestInfo,
-    rate_limit_advice,
 )
 from .names import http_date
+from .rate_limits import rate_limit_advice
 from .reply import Reply, error_reply, json_reply
 from .state import SimContext
 

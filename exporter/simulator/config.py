@@ -28,7 +28,7 @@ class SimulatorConfig:
     slos_per_scope: int = 0
     causeflow_list_key: str = "items"
     cursor_ttl: float = 600.0
-    # How long news of a 429 may take to reach a client's other connections; see faults.py.
+    # How long news of a 429 may take to reach a client's other connections; see rate_limits.py.
     rate_limit_grace: float = 0.1
     # Operations answered as an older server does: "Cannot query field" (e.g. sloConnection).
     unsupported_operations: tuple[str, ...] = ()

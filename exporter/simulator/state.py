@@ -9,7 +9,8 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 
 from .config import SimulatorConfig
-from .faults import FaultQueue, QuotaWindow, RateLimitLedger
+from .faults import FaultQueue
+from .rate_limits import QuotaWindow, RateLimitLedger
 from .world import World
 
 # Bounded so a demo left running for days does not grow without limit.

@@ -17,7 +17,7 @@ import requests
 
 from exporter.simulator.__main__ import main as simulator_main
 from exporter.simulator.config import SimulatorConfig
-from exporter.simulator.faults import RateLimitLedger, rate_limit_advice
+from exporter.simulator.rate_limits import RateLimitLedger, rate_limit_advice
 from exporter.simulator.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[3]
