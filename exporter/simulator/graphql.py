@@ -63,10 +63,6 @@ def _has_after(arguments: Mapping[str, Any] | None) -> bool:
     return isinstance(after, str) and bool(after)
 
 
-def after_cursor(payload: Any) -> str | None:
-    return "cursor" if cursor_fields(requested(payload)) else None
-
-
 def handle(
     world: World,
     config: SimulatorConfig,
