@@ -2,13 +2,21 @@
 
 Rendering happens once per cycle: the Prometheus text format and OpenMetrics, each plain and
 gzip. A scrape only picks one of the four. Label values come from the API and are escaped by
-prometheus_client, never by hand.
+prometheus_client's own escaping function, never by hand.
+
+For a plain family (gauge or counter samples: a plain name, plain label names, no timestamp,
+exemplar or created sample) a sample's line is the same bytes in both formats, so it is
+written once, its label values escaped by the library's function once per distinct value,
+and only the HELP/TYPE lines come from the library's generators (run on the family without its
+samples). Every other family is rendered by the library whole. The unit tests hold the result
+byte for byte to the library's own render, hostile label values included.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +30,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
+from prometheus_client.openmetrics.exposition import ALLOWUTF8, _escape
+from prometheus_client.utils import floatToGoString
 
 from exporter.metrics.causely import causely_families
 from exporter.metrics.entity_health_metrics import entity_health_families
@@ -97,17 +107,84 @@ class _Stream:
         return self.plain.getvalue(), b"".join(self._packed)
 
 
+# A name both formats write as it is (no escaping, no quoting, no colon: OpenMetrics escapes
+# sample names by the label-name rules).
+PLAIN_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# The sample names each plain family type may hold; anything else (_created, _gsum, ...) is
+# placed differently by the two formats.
+PLAIN_SUFFIX = {"gauge": "", "counter": "_total"}
+
+
+def _both_formats(family: Metric) -> tuple[bytes, bytes]:
+    """The library's render of one family, text format and OpenMetrics (without its EOF)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_OneFamily(family))
+    om = openmetrics.generate_latest(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry), om.removesuffix(OPENMETRICS_EOF)
+
+
+def _sample_lines(family: Metric) -> bytes | None:
+    """The family's sample lines, the same in both formats; None if it is not plain."""
+    suffix = PLAIN_SUFFIX.get(family.type)
+    if suffix is None:
+        return None
+    name = family.name + suffix
+    if not PLAIN_NAME.fullmatch(name):
+        return None
+    plain_label_names: dict[str, bool] = {}
+    escaped: dict[str, str] = {}  # label value -> the library's escaping of it
+    lines: list[str] = []
+    for sample in family.samples:
+        if (
+            sample.name != name
+            or sample.timestamp is not None
+            or sample.exemplar is not None
+            or sample.native_histogram is not None
+        ):
+            return None
+        pairs: list[str] = []
+        for label, value in sorted(sample.labels.items()):
+            plain = plain_label_names.get(label)
+            if plain is None:
+                plain = plain_label_names[label] = PLAIN_NAME.fullmatch(label) is not None
+            if not plain:
+                return None
+            text = escaped.get(value)
+            if text is None:
+                text = escaped[value] = _escape(value, ALLOWUTF8, _no_rune_check)
+            pairs.append(f'{label}="{text}"')
+        labels = "{" + ",".join(pairs) + "}" if pairs else ""
+        lines.append(f"{name}{labels} {_go_float(sample.value)}\n")
+    return "".join(lines).encode()
+
+
+def _go_float(value: float) -> str:
+    """The library's number format (Go's), as both its generators write sample values."""
+    text: str = floatToGoString(value)  # type: ignore[no-untyped-call]
+    return text
+
+
+def _no_rune_check(rune: str, index: int) -> bool:
+    return True  # label values may hold any character: only escaped, never replaced
+
+
 def write(families: Iterable[Metric]) -> Exposition:
     """Family by family, both formats side by side: the peak is the bodies, not the bodies
     plus every family's samples plus prometheus_client's line list and its copies."""
     text, om = _Stream(), _Stream()
     for family in families:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(_OneFamily(family))
-        text.write(generate_latest(registry))
-        chunk = openmetrics.generate_latest(registry)  # type: ignore[no-untyped-call]
-        om.write(chunk.removesuffix(OPENMETRICS_EOF))
-        del family, registry
+        lines = _sample_lines(family)
+        if lines is None:
+            text_chunk, om_chunk = _both_formats(family)
+            text.write(text_chunk)
+            om.write(om_chunk)
+        else:
+            header = Metric(family.name, family.documentation, family.type, family.unit)
+            text_head, om_head = _both_formats(header)
+            for stream, head in ((text, text_head), (om, om_head)):
+                stream.write(head)
+                stream.write(lines)
+        del family, lines
     om.write(OPENMETRICS_EOF)
     return Exposition(*text.close(), *om.close())
 

@@ -94,3 +94,43 @@ def test_process_and_python_metrics_and_build_info(view: View) -> None:
         assert f"\n{name}" in body, name
     build = f'causely_exporter_build_info{{python_version="{platform.python_version()}",'
     assert build in body
+
+
+def _hostile_families() -> list[Metric]:
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    values = ['a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓", "", "x" * 300]
+    gauge = GaugeMetricFamily("hostile_values", 'help with "quotes" \\ and\nnewline', labels=["v"])
+    for n, value in enumerate(values):
+        gauge.add_metric([value], float(n))
+    gauge.add_metric(["nan"], float("nan"))
+    gauge.add_metric(["inf"], float("inf"))
+    gauge.add_metric(["big"], 1.5e300)
+    counter = CounterMetricFamily("hostile_seen", "counted", labels=["b", "a"])
+    for value in values:
+        counter.add_metric([value, value[::-1]], 3.0)
+    created = CounterMetricFamily("with_created", "a created sample", labels=["k"])
+    created.add_metric(["v"], 1.0, created=1700000000.0)
+    colon = GaugeMetricFamily("with:colon", "a colon in the name", labels=["k"])
+    colon.add_metric(['"'], 1.0)
+    odd_label = Metric("odd_label", "a label name that needs quoting", "gauge")
+    odd_label.add_sample("odd_label", {"la.bel": "x"}, 1.0)
+    stamped = Metric("stamped", "a sample with a timestamp", "gauge")
+    stamped.add_sample("stamped", {"k": "\n"}, 2.0, timestamp=12.5)
+    unlabelled = GaugeMetricFamily("bare_gauge_seconds", "no labels", value=0.25, unit="seconds")
+    return [gauge, counter, created, colon, odd_label, stamped, unlabelled]
+
+
+def test_hostile_label_values_render_as_the_library_renders_them() -> None:
+    families = _hostile_families()
+    whole = CollectorRegistry(auto_describe=False)
+    whole.register(_Families(families))
+    rendered = exposition.write(families)
+
+    assert rendered.body == generate_latest(whole)
+    om = openmetrics.generate_latest(whole)  # type: ignore[no-untyped-call]
+    assert rendered.openmetrics_body == om
+    # The escaped values survive the library's strict parser unchanged.
+    parsed = {f.name: f for f in text_string_to_metric_families(om.decode())}
+    got = {s.labels["v"] for s in parsed["hostile_values"].samples}
+    assert {'a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓"} <= got
