@@ -232,7 +232,7 @@ def report(r: dict[str, Any]) -> None:
         rows.append((name, f"{shown(then, unit, fmt)} -> {shown(now, unit, fmt)}", note + change))
 
     row("exporter CPU, cycle", "cycle_cpu_seconds", " s", ".2f", "getrusage; render included")
-    row("  of which render", "render_cpu_seconds", " s", ".2f", "text + OpenMetrics + gzip")
+    row("  of which render", "render_cpu_seconds", " s", ".2f", "render + 1st scrape (OM, gzip)")
     row("  of which collection", "collection_cpu_seconds", " s", ".2f", "requests, parsing")
     row("wall time", "wall_seconds", " s", ".2f")
     row("round-trip bound", "lower_bound_seconds", " s", ".2f", "minimum requests x latency")

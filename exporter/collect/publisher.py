@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
-from exporter.collect.snapshot import Render, Snapshot, with_exposition
+from exporter.collect.snapshot import FixedBytes, Render, Snapshot, with_exposition
 from exporter.logs import quote
 from exporter.view import BridgeStats, ReloadState, View
 
@@ -56,7 +56,7 @@ class SnapshotPublisher:
         self._render_failures = 0
         self._last_view: View | None = None
         self._lock = threading.Lock()  # the loop's publish, or a republish after a reload
-        self._snapshot = Snapshot(b"", b"", time.time(), None, False, live_until())
+        self._snapshot = Snapshot(FixedBytes(), time.time(), None, False, live_until())
 
     @property
     def snapshot(self) -> Snapshot:
@@ -134,8 +134,7 @@ class SnapshotPublisher:
             view = self._through_bridge(bridge, view)
         exposition = self._render(view)
         self._last_view = view
-        empty = Snapshot(b"", b"", now, data_time, ok, self._live_until())
-        return with_exposition(empty, exposition)
+        return Snapshot(exposition, now, data_time, ok, self._live_until())
 
     def _through_bridge(self, bridge: Bridge, view: View) -> View:
         """The bridge consumes the view; its counters join what is rendered. Neither may

@@ -1,8 +1,10 @@
 """Rendering: one cycle's view to the bytes every scrape copies, in both exposition formats.
 
-Rendering happens once per cycle: the Prometheus text format and OpenMetrics, each plain and
-gzip. A scrape only picks one of the four. Label values come from the API and are escaped by
-prometheus_client's own escaping function, never by hand.
+Rendering happens once per cycle: every family into the pieces of the Prometheus text format
+and OpenMetrics. Each of the four bodies (each format, plain and gzip) is joined from the
+pieces when a scrape first asks for it, at most once per render; a scrape only picks one.
+Label values come from the API and are escaped by prometheus_client's own escaping function,
+never by hand.
 
 For a plain family (gauge or counter samples: a plain name, plain label names, no timestamp,
 exemplar or created sample) a sample's line is the same bytes in both formats, so it is
@@ -14,12 +16,11 @@ byte for byte to the library's own render, hostile label values included.
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from prometheus_client import (
     CollectorRegistry,
@@ -73,12 +74,63 @@ def runtime_families() -> Iterator[Metric]:
     yield from GCCollector(registry=CollectorRegistry(auto_describe=False)).collect()
 
 
-@dataclass(frozen=True)
 class Exposition:
-    body: bytes
-    gzip_body: bytes
-    openmetrics_body: bytes
-    openmetrics_gzip_body: bytes
+    """One render: every family rendered into pieces, each body built from them on its first
+    ask, once per render (a lock), then the same bytes for every scrape.
+
+    A piece is a family's text-format head, its OpenMetrics head and the sample lines both
+    share. Prometheus asks for OpenMetrics with gzip, so the text format is then never built
+    and the plain bodies never held; the gzip is packed piece by piece, without the plain body.
+    """
+
+    def __init__(self, pieces: list[tuple[bytes, bytes, bytes]]) -> None:
+        self._pieces = pieces
+        self._lock = threading.Lock()
+        self._built: dict[tuple[bool, bool], bytes] = {}
+
+    @property
+    def openmetrics(self) -> bool:
+        return True
+
+    @property
+    def body(self) -> bytes:
+        return self._get(openmetrics=False, packed=False)
+
+    @property
+    def gzip_body(self) -> bytes:
+        return self._get(openmetrics=False, packed=True)
+
+    @property
+    def openmetrics_body(self) -> bytes:
+        return self._get(openmetrics=True, packed=False)
+
+    @property
+    def openmetrics_gzip_body(self) -> bytes:
+        return self._get(openmetrics=True, packed=True)
+
+    def _get(self, openmetrics: bool, packed: bool) -> bytes:
+        key = (openmetrics, packed)
+        with self._lock:
+            built = self._built.get(key)
+            if built is None:
+                chunks = self._chunks(openmetrics)
+                built = self._built[key] = _gzip(chunks) if packed else b"".join(chunks)
+            return built
+
+    def _chunks(self, openmetrics: bool) -> Iterator[bytes]:
+        for text_head, om_head, lines in self._pieces:
+            yield om_head if openmetrics else text_head
+            yield lines
+        if openmetrics:
+            yield OPENMETRICS_EOF
+
+
+def _gzip(chunks: Iterable[bytes]) -> bytes:
+    # Level 6 balances size and the once-per-render CPU cost; scrapes then copy bytes.
+    packer = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
+    packed = [packer.compress(chunk) for chunk in chunks]
+    packed.append(packer.flush())
+    return b"".join(packed)
 
 
 class _OneFamily:
@@ -87,24 +139,6 @@ class _OneFamily:
 
     def collect(self) -> Iterator[Metric]:
         yield self._family
-
-
-class _Stream:
-    """One format's body and its gzip, written chunk by chunk."""
-
-    def __init__(self) -> None:
-        self.plain = io.BytesIO()
-        # Level 6 balances size and the once-per-cycle CPU cost; scrapes then copy bytes.
-        self._packer = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
-        self._packed: list[bytes] = []
-
-    def write(self, chunk: bytes) -> None:
-        self.plain.write(chunk)
-        self._packed.append(self._packer.compress(chunk))
-
-    def close(self) -> tuple[bytes, bytes]:
-        self._packed.append(self._packer.flush())
-        return self.plain.getvalue(), b"".join(self._packed)
 
 
 # A name both formats write as it is (no escaping, no quoting, no colon: OpenMetrics escapes
@@ -169,24 +203,18 @@ def _no_rune_check(rune: str, index: int) -> bool:
 
 
 def write(families: Iterable[Metric]) -> Exposition:
-    """Family by family, both formats side by side: the peak is the bodies, not the bodies
-    plus every family's samples plus prometheus_client's line list and its copies."""
-    text, om = _Stream(), _Stream()
+    """Family by family: the peak is the pieces and one family, not every family's samples
+    plus prometheus_client's line list and its copies."""
+    pieces: list[tuple[bytes, bytes, bytes]] = []
     for family in families:
         lines = _sample_lines(family)
         if lines is None:
-            text_chunk, om_chunk = _both_formats(family)
-            text.write(text_chunk)
-            om.write(om_chunk)
+            pieces.append((*_both_formats(family), b""))
         else:
             header = Metric(family.name, family.documentation, family.type, family.unit)
-            text_head, om_head = _both_formats(header)
-            for stream, head in ((text, text_head), (om, om_head)):
-                stream.write(head)
-                stream.write(lines)
+            pieces.append((*_both_formats(header), lines))
         del family, lines
-    om.write(OPENMETRICS_EOF)
-    return Exposition(*text.close(), *om.close())
+    return Exposition(pieces)
 
 
 def render(view: View) -> Exposition:

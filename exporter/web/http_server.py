@@ -131,15 +131,18 @@ class _Handler(ConnectionHandler):
 
     def _metrics(self, head: bool) -> None:
         snapshot = self.server.snapshot()
-        if snapshot.openmetrics_body and prefers_openmetrics(self.headers.get("Accept")):
-            body, packed = snapshot.openmetrics_body, snapshot.openmetrics_gzip_body
-            content_type = OPENMETRICS_CONTENT_TYPE
+        if snapshot.exposition.openmetrics and prefers_openmetrics(self.headers.get("Accept")):
+            openmetrics, content_type = True, OPENMETRICS_CONTENT_TYPE
         else:
-            body, packed, content_type = snapshot.body, snapshot.gzip_body, TEXT_CONTENT_TYPE
+            openmetrics, content_type = False, TEXT_CONTENT_TYPE
         vary = {"Vary": "Accept, Accept-Encoding"}
+        # Only the one body asked for: a render builds each on its first ask.
+        exposition = snapshot.exposition
         if accepts_gzip(self.headers.get("Accept-Encoding")):
+            packed = exposition.openmetrics_gzip_body if openmetrics else exposition.gzip_body
             self._send(200, packed, content_type, head, extra={"Content-Encoding": "gzip", **vary})
         else:
+            body = exposition.openmetrics_body if openmetrics else exposition.body
             self._send(200, body, content_type, head, extra=vary)
 
     def _liveness(self) -> tuple[bool, str]:

@@ -134,3 +134,35 @@ def test_hostile_label_values_render_as_the_library_renders_them() -> None:
     parsed = {f.name: f for f in text_string_to_metric_families(om.decode())}
     got = {s.labels["v"] for s in parsed["hostile_values"].samples}
     assert {'a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓"} <= got
+
+
+def test_each_body_is_built_once_on_its_first_ask_and_then_shared(
+    view: View, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    rendered = exposition.render(view)
+    built: list[bool] = []
+    real = exposition._gzip
+
+    def counted(chunks: Any) -> bytes:
+        built.append(True)
+        return real(chunks)
+
+    monkeypatch.setattr(exposition, "_gzip", counted)
+    answers: list[bytes] = []
+    scrapers = [
+        threading.Thread(target=lambda: answers.append(rendered.openmetrics_gzip_body))
+        for _ in range(8)
+    ]
+    for scraper in scrapers:
+        scraper.start()
+    for scraper in scrapers:
+        scraper.join()
+    # Eight concurrent scrapes of the format Prometheus asks for: one gzip, the same bytes.
+    assert len(built) == 1 and all(answer is answers[0] for answer in answers)
+    assert gzip.decompress(answers[0]) == rendered.openmetrics_body
+    assert rendered.openmetrics_body is rendered.openmetrics_body
+    # The text format is built only when asked for, once.
+    assert gzip.decompress(rendered.gzip_body) == rendered.body
+    assert rendered.gzip_body is rendered.gzip_body and len(built) == 2

@@ -14,7 +14,7 @@ import bcrypt
 import pytest
 import requests
 
-from exporter.collect.snapshot import Snapshot
+from exporter.collect.snapshot import FixedBytes, Snapshot
 from exporter.config.file import ConfigError
 from exporter.web.http_server import ExporterServer, ServerSettings
 from exporter.web.request import accepts_gzip, parse_listen_address, prefers_openmetrics
@@ -38,13 +38,10 @@ TEXT_ONLY = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # scrape_protocols: [Prome
 class Holder:
     def __init__(self) -> None:
         self.snapshot = Snapshot(
-            BODY,
-            gzip.compress(BODY),
+            FixedBytes(BODY, gzip.compress(BODY), OM_BODY, gzip.compress(OM_BODY)),
             time.time(),
             None,
             False,
-            openmetrics_body=OM_BODY,
-            openmetrics_gzip_body=gzip.compress(OM_BODY),
         )
 
 
@@ -111,7 +108,7 @@ def test_before_the_first_render_openmetrics_asks_get_the_text(
     served: tuple[Holder, str],
 ) -> None:
     holder, url = served
-    holder.snapshot = replace(holder.snapshot, openmetrics_body=b"", openmetrics_gzip_body=b"")
+    holder.snapshot = replace(holder.snapshot, exposition=FixedBytes(BODY, gzip.compress(BODY)))
     answer = requests.get(url + "/metrics", headers={"Accept": PROMETHEUS_2}, timeout=5)
     assert answer.content == BODY and answer.headers["Content-Type"].startswith("text/plain")
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from exporter.app.cli import main
-from exporter.collect.snapshot import Snapshot
+from exporter.collect.snapshot import FixedBytes, Snapshot
 from exporter.web import basic_auth
 from exporter.web.basic_auth import BasicAuthChecker, RateLimit
 from exporter.web.connections import ConnectionLimits
@@ -29,7 +29,7 @@ from exporter.web.http_server import ExporterServer, ServerSettings
 from exporter.web.web_config import WebConfig, load_web_config
 
 BODY = b"# HELP x_total y\n# TYPE x_total counter\nx_total 1.0\n"
-SNAPSHOT = Snapshot(BODY, gzip.compress(BODY), time.time(), None, False)
+SNAPSHOT = Snapshot(FixedBytes(BODY, gzip.compress(BODY)), time.time(), None, False)
 
 
 def serve(
@@ -253,7 +253,9 @@ def test_over_the_cap_a_new_client_gets_a_quick_503(
 def test_a_client_that_does_not_read_its_answer_gives_way(
     servers: Callable[..., ExporterServer],
 ) -> None:
-    big = Snapshot(BODY * 400_000, gzip.compress(BODY), time.time(), None, False)  # ~21 MB
+    big = Snapshot(
+        FixedBytes(BODY * 400_000, gzip.compress(BODY)), time.time(), None, False
+    )  # ~21 MB
     server = servers(snapshot=lambda: big, max_connections=2, busy_evictable_after=0.5)
     readers = [connect(server.port) for _ in range(2)]
     try:
