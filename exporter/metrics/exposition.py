@@ -16,6 +16,7 @@ byte for byte to the library's own render, hostile label values included.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import threading
@@ -128,9 +129,11 @@ class Exposition:
 def _gzip(chunks: Iterable[bytes]) -> bytes:
     # Level 6 balances size and the once-per-render CPU cost; scrapes then copy bytes.
     packer = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
-    packed = [packer.compress(chunk) for chunk in chunks]
-    packed.append(packer.flush())
-    return b"".join(packed)
+    packed = io.BytesIO()  # one growing buffer, not a list of pieces and their join
+    for chunk in chunks:
+        packed.write(packer.compress(chunk))
+    packed.write(packer.flush())
+    return packed.getvalue()
 
 
 class _OneFamily:
@@ -167,7 +170,9 @@ def _sample_lines(family: Metric) -> bytes | None:
         return None
     plain_label_names: dict[str, bool] = {}
     escaped: dict[str, str] = {}  # label value -> the library's escaping of it
-    lines: list[str] = []
+    # Bytes line by line: a list of lines, their join and its encoding would be three
+    # copies of the largest family at the render's peak.
+    lines = io.BytesIO()
     for sample in family.samples:
         if (
             sample.name != name
@@ -188,8 +193,8 @@ def _sample_lines(family: Metric) -> bytes | None:
                 text = escaped[value] = _escape(value, ALLOWUTF8, _no_rune_check)
             pairs.append(f'{label}="{text}"')
         labels = "{" + ",".join(pairs) + "}" if pairs else ""
-        lines.append(f"{name}{labels} {_go_float(sample.value)}\n")
-    return "".join(lines).encode()
+        lines.write(f"{name}{labels} {_go_float(sample.value)}\n".encode())
+    return lines.getvalue()
 
 
 def _go_float(value: float) -> str:
