@@ -185,14 +185,25 @@ def full_defect(
     labels: list[Label] | None,
     label_keys: tuple[str, ...],
     explains: tuple[Service, ...] = (),
+    shared: dict[str, str] | None = None,
 ) -> Defect:
+    """`shared` maps each string to its first copy: the kept defects of a scope then hold one
+    copy of each name, severity, entity type and label value, not one per defect (the
+    decoder builds a string per occurrence)."""
     count = service_count
     values = entity_label_values(labels, label_keys) if label_keys else ()
+    name, severity, entity_type = head.name, head.severity, head.entity_type
+    if shared is not None:
+        one = shared.setdefault
+        name, severity, entity_type = one(name, name), one(severity, severity), one(
+            entity_type, entity_type
+        )
+        values = tuple([one(value, value) for value in values])
     return Defect(
         id=head.id,
-        name=head.name,
-        severity=head.severity,
-        entity_type=head.entity_type,
+        name=name,
+        severity=severity,
+        entity_type=entity_type,
         entity_name=head.entity_name,
         start_time=head.start_time,
         service_count=count if count is not None and 0 <= count <= MAX_COUNT else None,

@@ -22,6 +22,8 @@ OPERATION = "sloConnection"
 SLO_STATES = ("VIOLATED", "AT_RISK", "NORMAL")  # most at risk first
 STATE_RANK = {state: rank for rank, state in enumerate(SLO_STATES)}
 UNKNOWN = "unknown"
+# A known state as this module's own string: a kept SLO holds no decoded copy of it.
+KNOWN_STATE = {state: state for state in SLO_STATES}
 
 SLO_VARIABLES = "$sloFilter: SloFilter, $sloFirst: Int, $sloAfter: String"
 SLO_FIELD = """
@@ -75,7 +77,7 @@ def parse_slo(node: SloNode) -> Slo | None:
         name=text(entity.name) if entity is not None else "",
         entity_name=text(related.name) if related is not None else "",
         entity_type=text(related.typeName if related is not None else None, "unknown"),
-        state=state if state in STATE_RANK else UNKNOWN,
+        state=KNOWN_STATE.get(state, UNKNOWN) if type(state) is str else UNKNOWN,
     )
 
 

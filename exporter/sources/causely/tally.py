@@ -107,6 +107,8 @@ class DefectTally:
         self.explained = explained
         self._explain = explained is not None and explained.up
         self.skipped: Counter[str] = Counter()
+        # One copy of each repeated string among the kept defects (names, types, labels).
+        self._shared: dict[str, str] = {}
 
     def add_all(self, nodes: Iterable[DefectNode]) -> None:
         rank_of = SEVERITY_RANK.get
@@ -142,9 +144,9 @@ class DefectTally:
                     alertable.add(key, pending)
 
     def _records(self, pending: list[Pending]) -> tuple[Defect, ...]:
-        keys = self._label_keys
+        keys, shared = self._label_keys, self._shared
         return tuple(
-            full_defect(head, count, labels, keys, explains)
+            full_defect(head, count, labels, keys, explains, shared)
             for head, count, labels, explains in pending
         )
 
