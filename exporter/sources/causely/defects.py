@@ -195,8 +195,10 @@ def full_defect(
     name, severity, entity_type = head.name, head.severity, head.entity_type
     if shared is not None:
         one = shared.setdefault
-        name, severity, entity_type = one(name, name), one(severity, severity), one(
-            entity_type, entity_type
+        name, severity, entity_type = (
+            one(name, name),
+            one(severity, severity),
+            one(entity_type, entity_type),
         )
         values = tuple([one(value, value) for value in values])
     return Defect(
