@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import http.client
+import io
 import itertools
 import json
 import math
@@ -211,7 +212,8 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> bytes
         )
     sock = _socket_of(response)
     alarm = WATCHDOG.arm(deadline, sock) if sock is not None else None
-    chunks: list[bytes] = []
+    # One growing buffer, not a list of chunks and their join: two copies of a page at once.
+    chunks = io.BytesIO()
     size = 0
     complete = False
     try:
@@ -219,7 +221,8 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> bytes
             size += len(chunk)
             if size > limit:
                 raise BodyError("response_too_large", f"the body passed the limit of {limit} bytes")
-            chunks.append(chunk)
+            chunks.write(chunk)
+            del chunk
             if time.time() > deadline:
                 break
         complete = not _late(alarm, deadline)
@@ -237,7 +240,7 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> bytes
         raise BodyError(
             "deadline_exceeded", f"the body was not complete at the cycle's deadline ({size} bytes)"
         )
-    return b"".join(chunks)
+    return chunks.getvalue()
 
 
 _KEEP = b'[]{}"'
