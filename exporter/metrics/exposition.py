@@ -21,7 +21,7 @@ import itertools
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import (
     CollectorRegistry,
@@ -32,7 +32,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
-from prometheus_client.openmetrics.exposition import ALLOWUTF8, _escape
 from prometheus_client.utils import floatToGoString
 
 from exporter.metrics.causely import causely_families
@@ -160,10 +159,30 @@ def _both_formats(family: Metric) -> tuple[bytes, bytes]:
     return generate_latest(registry), om.removesuffix(OPENMETRICS_EOF)
 
 
+def _library_escape() -> Callable[[str], str] | None:
+    """prometheus_client's own label-value escaping, or None where this version has no such
+    function or it does not escape as the formats say: the families are then rendered by the
+    library whole (slower, the same bytes). Private to the library, hence checked at import."""
+    try:
+        from prometheus_client.openmetrics.exposition import (
+            ALLOWUTF8,
+            _escape,
+        )
+
+        def escape(value: str) -> str:
+            return str(_escape(value, ALLOWUTF8, _no_rune_check))
+
+        if escape('a"b\\c\nd\u00e9') != 'a\\"b\\\\c\\nd\u00e9':
+            return None
+    except (ImportError, TypeError, ValueError):
+        return None
+    return escape
+
+
 def _sample_lines(family: Metric) -> bytes | None:
     """The family's sample lines, the same in both formats; None if it is not plain."""
     suffix = PLAIN_SUFFIX.get(family.type)
-    if suffix is None:
+    if suffix is None or ESCAPE is None:
         return None
     name = family.name + suffix
     if not PLAIN_NAME.fullmatch(name):
@@ -190,7 +209,7 @@ def _sample_lines(family: Metric) -> bytes | None:
                 return None
             text = escaped.get(value)
             if text is None:
-                text = escaped[value] = _escape(value, ALLOWUTF8, _no_rune_check)
+                text = escaped[value] = ESCAPE(value)
             pairs.append(f'{label}="{text}"')
         labels = "{" + ",".join(pairs) + "}" if pairs else ""
         lines.write(f"{name}{labels} {_go_float(sample.value)}\n".encode())
@@ -205,6 +224,9 @@ def _go_float(value: float) -> str:
 
 def _no_rune_check(rune: str, index: int) -> bool:
     return True  # label values may hold any character: only escaped, never replaced
+
+
+ESCAPE = _library_escape()
 
 
 def write(families: Iterable[Metric]) -> Exposition:

@@ -121,7 +121,15 @@ def _hostile_families() -> list[Metric]:
     return [gauge, counter, created, colon, odd_label, stamped, unlabelled]
 
 
-def test_hostile_label_values_render_as_the_library_renders_them() -> None:
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_hostile_label_values_render_as_the_library_renders_them(
+    fast_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fast_path False: a prometheus_client without the escaping function the fast path uses
+    # (it is private to the library): every family is rendered by the library, same bytes.
+    assert exposition.ESCAPE is not None  # fails loudly when a new prometheus_client drops it
+    if not fast_path:
+        monkeypatch.setattr(exposition, "ESCAPE", None)
     families = _hostile_families()
     whole = CollectorRegistry(auto_describe=False)
     whole.register(_Families(families))
