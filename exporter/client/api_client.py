@@ -1,18 +1,17 @@
 """One HTTP mechanism for every call of every source: session, timeouts, retries, counting.
 
-The retry policy lives here and nowhere else (tenacity): 429 waits for the server's reset time
-and never less, 502/503/504, timeouts and connection errors back off exponentially with jitter,
-everything else fails at once. A shared gate makes a 429 seen by one thread pause them all.
+The retry policy is applied here and nowhere else (tenacity): 429 waits for the server's reset
+time and never less, 502/503/504, timeouts and connection errors back off exponentially with
+jitter, everything else fails at once. A shared gate makes a 429 seen by one thread pause them
+all.
 
-What a failure is lives in errors.py, how calls are counted in stats.py, and the gate in
-ratelimit.py; callers import those names from there.
+What a failure is lives in errors.py, how calls are counted in stats.py, the gate in
+ratelimit.py, and the waits, limits and retry log line in retry_policy.py; callers import
+those names from there.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,23 +32,17 @@ from exporter.client.ratelimit import (
     parse_quota,
     parse_reset_time,
 )
+from exporter.client.retry_policy import Backoff, RetryLog
 from exporter.client.stats import ApiStats
 from exporter.config.model import HttpConfig
 from exporter.config.proxies import proxies_for
-from exporter.logs import quote
 
-log = logging.getLogger("exporter.http")  # pinned: log lines keep their name
 T = TypeVar("T")
 
 RETRYABLE_STATUS = {502: "server_error", 503: "server_error", 504: "server_error"}
 USER_AGENT = f"causely-exporter/{__version__}"
-# A wall-clock reset time is honoured with this margin, so clock granularity never makes a
-# request arrive a hair before the server's reset.
-RESET_MARGIN_SECONDS = 0.05
 # An error answer is read for its code and message only; a bigger one is not worth holding.
 MAX_ERROR_BODY_BYTES = 64 * 1024
-# While a call is being retried, one info line per call at most this often.
-RETRY_LOG_EVERY_SECONDS = 5.0
 
 
 class RequestAuth(Protocol):
@@ -92,6 +85,7 @@ class ApiClient:
         api: str = "",
     ) -> None:
         self._config = http
+        self._backoff = Backoff(http)
         self._api = api  # names the quota gauges; "" keeps no quota
         self._stats = stats
         self._stop = stop
@@ -138,11 +132,11 @@ class ApiClient:
         itself, typed (body.decode_typed); a BodyError it raises fails the call like one here.
         """
         budget = min(attempts or self._config.max_attempts, self._config.max_attempts)
-        retry_log = _RetryLog(operation)
+        retry_log = RetryLog(operation)
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
             stop=lambda state: self._should_stop(state, deadline, budget),
-            wait=self._wait_seconds,
+            wait=self._backoff.wait_seconds,
             sleep=self._sleep,
             before_sleep=lambda state: self._count_retry(retry_log, state),
             reraise=True,
@@ -278,80 +272,19 @@ class ApiClient:
             code = "unauthorized"
         raise ApiError(operation, code, message, status)
 
-    @staticmethod
-    def _reset_at(state: RetryCallState) -> float | None:
-        exc = state.outcome.exception() if state.outcome else None
-        return exc.reset_at if isinstance(exc, TransientError) else None
-
-    def _longest_wait(self, state: RetryCallState) -> float:
-        """Until a 429's reset (never less), else the current exponential backoff ceiling."""
-        reset_at = self._reset_at(state)
-        if reset_at is not None:
-            return max(0.0, reset_at - time.time()) + RESET_MARGIN_SECONDS
-        return min(
-            self._config.backoff_max,
-            self._config.backoff_initial * math.pow(2, state.attempt_number - 1),
-        )
-
-    def _wait_seconds(self, state: RetryCallState) -> float:
-        longest = self._longest_wait(state)
-        if self._reset_at(state) is not None:
-            return longest
-        # Jitter over the upper half of the backoff, so concurrent scopes spread out.
-        return longest / 2 + random.uniform(0, longest / 2)
-
     def _should_stop(self, state: RetryCallState, deadline: float, budget: int) -> bool:
-        if self._stop.is_set() or state.attempt_number >= budget:
-            return True
-        longest = self._longest_wait(state)
-        if self._reset_at(state) is not None and longest > self._config.max_rate_limit_wait:
-            return True
-        # Never start a wait that could end past the cycle's deadline: fail now, keep the data.
-        return time.time() + longest >= deadline
+        return self._stop.is_set() or self._backoff.out_of_room(state, deadline, budget)
 
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
             raise Stopped()
 
-    def _count_retry(self, retry_log: _RetryLog, state: RetryCallState) -> None:
+    def _count_retry(self, retry_log: RetryLog, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         reason = exc.reason if isinstance(exc, TransientError) else "other"
         self._stats.retry(retry_log.operation, reason)
         wait = state.next_action.sleep if state.next_action is not None else 0.0
         retry_log.note(reason, state.attempt_number, wait, exc)
-
-
-class _RetryLog:
-    """Says at info level what one call is retrying, why and when, at most every few seconds.
-
-    Without it a call against an unreachable API is silent for as long as its retries last.
-    """
-
-    def __init__(self, operation: str) -> None:
-        self.operation = operation
-        self._last = -math.inf
-
-    def note(self, reason: str, attempt: int, wait: float, exc: BaseException | None) -> None:
-        now = time.monotonic()
-        level = logging.DEBUG
-        if now - self._last >= RETRY_LOG_EVERY_SECONDS:
-            self._last = now
-            level = logging.INFO
-        message = exc.message if isinstance(exc, ApiError) else ""
-        target = exc.endpoint if isinstance(exc, ApiError) else ""
-        if isinstance(exc, ApiError) and exc.operation != self.operation:
-            message = f"{exc.operation}: {message}"  # the token exchange inside this call
-        log.log(
-            level,
-            "event=retrying operation=%s reason=%s target=%s attempt=%d "
-            "next_attempt_in_seconds=%.1f msg=%s",
-            self.operation,
-            reason,
-            quote(target, 300),
-            attempt,
-            wait,
-            quote(message, 300),
-        )
 
 
 def endpoint(url: str) -> str:

@@ -373,9 +373,9 @@ class StaticBearerWrong(StaticAuth):
 def test_retry_lines_are_info_at_most_once_per_call_every_few_seconds(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from exporter.client.api_client import _RetryLog
+    from exporter.client.retry_policy import RetryLog
 
-    first, second = _RetryLog("token"), _RetryLog("defectConnection")
+    first, second = RetryLog("token"), RetryLog("defectConnection")
     with caplog.at_level("DEBUG", logger="exporter.http"):
         for attempt in range(1, 6):
             first.note("connection_error", attempt, 0.5, None)
