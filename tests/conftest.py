@@ -68,6 +68,17 @@ def binary() -> Callable[..., str]:
 
 
 @pytest.fixture
+def small_sim() -> Iterator[Simulator]:
+    """One scope, few defects: for the hostile-answer tests of both tiers."""
+    simulator = Simulator(SimulatorConfig(seed=3, scopes=1, defects=20, incidents=5))
+    simulator.start(host="127.0.0.1", port=0)
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+@pytest.fixture
 def sim() -> Iterator[Simulator]:
     simulator = Simulator(SimulatorConfig(seed=7, scopes=3, defects=150, incidents=40))
     simulator.start(host="127.0.0.1", port=0)

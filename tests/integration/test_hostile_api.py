@@ -9,25 +9,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
 from tests.conftest import REPO, write_config
 from tests.processes import free_port
-
-
-@pytest.fixture
-def small_sim() -> Iterator[Simulator]:
-    simulator = Simulator(SimulatorConfig(seed=3, scopes=1, defects=20, incidents=5))
-    simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
 
 
 def test_a_500_mb_body_keeps_the_exporter_near_the_cap() -> None:

@@ -12,7 +12,6 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -48,16 +47,6 @@ FAST = HttpConfig(
     backoff_initial=0.05, backoff_max=0.2, max_attempts=3, read_timeout=2.0, connect_timeout=1.0
 )
 CODE_SHAPE = re.compile(r"^[a-z0-9_]{1,40}$")
-
-
-@pytest.fixture
-def small_sim() -> Iterator[Simulator]:
-    simulator = Simulator(SimulatorConfig(seed=3, scopes=1, defects=20, incidents=5))
-    simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
 
 
 def client(http: HttpConfig = FAST) -> tuple[ApiClient, ApiStats]:
