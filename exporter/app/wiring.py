@@ -85,6 +85,7 @@ def build_sources(
             pool_size=config.causely.concurrency + 2,
             base_url=config.causely.api_url,
             api="causely",
+            max_in_flight=config.causely.concurrency,
         )
         causely = CauselySource(config.causely, api_client, causely_alerts)
         sources.append(causely)

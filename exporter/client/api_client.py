@@ -15,16 +15,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from exporter import __version__
 from exporter.client.body import BodyError, head_deadline, parse_json, read_body
-from exporter.client.errors import ApiError, Stopped, TransientError, error_from_body
+from exporter.client.error_text import endpoint
+from exporter.client.errors import ApiError, Stopped, TransientError, status_error
+from exporter.client.prepare import RequestWriter
 from exporter.client.ratelimit import (
     GateClosed,
     GatedAdapter,
@@ -32,14 +34,14 @@ from exporter.client.ratelimit import (
     parse_quota,
     parse_reset_time,
 )
-from exporter.client.retry_policy import Backoff, RetryLog
+from exporter.client.retry_policy import Backoff, RetryLog, replaying
+from exporter.client.slots import RequestSlots
 from exporter.client.stats import ApiStats
 from exporter.config.model import HttpConfig
 from exporter.config.proxies import proxies_for
 
 T = TypeVar("T")
 
-RETRYABLE_STATUS = {502: "server_error", 503: "server_error", 504: "server_error"}
 USER_AGENT = f"causely-exporter/{__version__}"
 # An error answer is read for its code and message only; a bigger one is not worth holding.
 MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -83,7 +85,11 @@ class ApiClient:
         pool_size: int = 8,
         base_url: str = "",
         api: str = "",
+        max_in_flight: int = 0,
     ) -> None:
+        """`max_in_flight` (0: no cap) bounds the requests of this client that are out at once:
+        the collector walks more scopes than that at a time, so each request goes out as soon
+        as any slot frees, and no scope waits for another to end."""
         self._config = http
         self._backoff = Backoff(http)
         self._api = api  # names the quota gauges; "" keeps no quota
@@ -91,20 +97,13 @@ class ApiClient:
         self._stop = stop
         self._auth = auth
         self._gate = gate or RateLimitGate(stop, http.max_requests_per_second)
-        self._session = requests.Session()
-        adapter = GatedAdapter(self._gate, pool_size)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = USER_AGENT
-        # requests would scan the whole environment for proxies on every call; exporter.config read
-        # the proxy variables once, so use those.
-        self._session.trust_env = False
-        self._session.proxies.update(proxies_for(base_url, http.proxy_env))
-        if http.ca_bundle:
-            self._session.verify = http.ca_bundle
-        # Response hooks run before the body is read, so before the connection goes back to
-        # the pool: the gate is closed before any other thread can reuse that connection.
-        self._session.hooks["response"].append(self._close_gate_on_429)
+        self._slots = RequestSlots(max_in_flight) if max_in_flight > 0 else None
+        # The adapter is called directly, not through a requests.Session (see prepare.py).
+        self._adapter = GatedAdapter(self._gate, pool_size)
+        self._writer = RequestWriter(USER_AGENT)
+        # exporter.config read the proxy variables once; requests would scan the environment.
+        self._proxies = proxies_for(base_url, http.proxy_env)
+        self._verify: bool | str = http.ca_bundle or True
 
     @property
     def max_attempts(self) -> int:
@@ -132,23 +131,30 @@ class ApiClient:
         itself, typed (body.decode_typed); a BodyError it raises fails the call like one here.
         """
         budget = min(attempts or self._config.max_attempts, self._config.max_attempts)
-        retry_log = RetryLog(operation)
-        retrying = Retrying(
-            retry=retry_if_exception_type(TransientError),
-            stop=lambda state: self._should_stop(state, deadline, budget),
-            wait=self._backoff.wait_seconds,
-            sleep=self._sleep,
-            before_sleep=lambda state: self._count_retry(retry_log, state),
-            reraise=True,
-        )
         request = _Request(operation, method, url, deadline, json_body, params, budget, raw)
         try:
-            result: T = retrying(self._attempt, request, parse)
+            try:
+                # Most calls succeed at once: the retry machinery is built for a retry only.
+                return self._attempt(request, parse)
+            except TransientError as exc:
+                first = exc
+            result: T = self._retrying(request)(replaying(first, self._attempt), request, parse)
             return result
         except ApiError as exc:
             # Under this call's name: a token exchange failing inside it fails this call too.
             self._stats.error(operation, exc.error)
             raise
+
+    def _retrying(self, request: _Request) -> Retrying:
+        retry_log = RetryLog(request.operation)
+        return Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=lambda state: self._should_stop(state, request.deadline, request.attempts),
+            wait=self._backoff.wait_seconds,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._count_retry(retry_log, state),
+            reraise=True,
+        )
 
     def failed(self, error: ApiError) -> ApiError:
         """Count an error of this API, returned for the caller to raise.
@@ -172,6 +178,17 @@ class ApiClient:
             raise
 
     def _attempt_once(self, request: _Request, parse: Callable[[Any], T]) -> T:
+        slots = self._slots
+        with slots.held(request.operation, request.deadline) if slots else nullcontext():
+            body, status = self._exchange(request)
+        try:
+            return parse(body) if request.raw else parse(parse_json(body))
+        except BodyError as exc:
+            raise ApiError(request.operation, exc.code, exc.message, status) from None
+
+    def _exchange(self, request: _Request) -> tuple[bytes, int]:
+        """Sends the request (again after a 401 that renewed the credentials) and reads the
+        answer: its body and status, or the error it is."""
         operation = request.operation
         response, sent_headers = self._send(request)
         if response.status_code == 401 and self._auth is not None:
@@ -194,11 +211,9 @@ class ApiClient:
             else:
                 raise ApiError(operation, exc.code, exc.message, status) from None
         if not ok:
-            self._raise_for_status(operation, response, body)
-        try:
-            return parse(body) if request.raw else parse(parse_json(body))
-        except BodyError as exc:
-            raise ApiError(operation, exc.code, exc.message, status) from None
+            reset_at = parse_reset_time(response.headers, time.time()) if status == 429 else None
+            raise status_error(operation, status, body, reset_at)
+        return body, status
 
     def _send(self, request: _Request) -> tuple[requests.Response, dict[str, str]]:
         while True:
@@ -209,7 +224,7 @@ class ApiClient:
             self._stats.request(request.operation, str(response.status_code))
             return response, headers
 
-    def _close_gate_on_429(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def _close_gate_on_429(self, response: requests.Response) -> None:
         if self._api:
             quota = parse_quota(response.headers, time.time())
             if quota is not None:
@@ -233,16 +248,20 @@ class ApiClient:
             min(self._config.read_timeout, remaining),
         )
         try:
+            prepared = self._writer.prepare(
+                request.method, request.url, request.params, request.json_body, headers
+            )
             with head_deadline(deadline):
-                response = self._session.request(
-                    request.method,
-                    request.url,
-                    json=request.json_body,
-                    params=request.params,
-                    headers=headers,
-                    timeout=timeout,
+                response = self._adapter.send(
+                    prepared,
                     stream=True,  # the body is read by read_body, bounded in size and time
+                    timeout=timeout,
+                    verify=self._verify,
+                    proxies=self._proxies,
                 )
+            # Before the body is read, so before the connection goes back to the pool: a
+            # 429 closes the gate before any other thread can reuse that connection.
+            self._close_gate_on_429(response)
         except requests.Timeout:
             self._stats.request(operation, "timeout")
             late = time.time() >= deadline
@@ -258,20 +277,6 @@ class ApiClient:
             raise ApiError(operation, "request_error", type(exc).__name__) from None
         return response, headers
 
-    def _raise_for_status(self, operation: str, response: requests.Response, body: bytes) -> None:
-        status = response.status_code
-        code, message = error_from_body(body, status)
-        if status == 429:
-            reset_at = parse_reset_time(response.headers, time.time())
-            if reset_at is not None:
-                self._gate.close_until(reset_at)
-            raise TransientError(operation, "rate_limited", message, status, reset_at)
-        if status in RETRYABLE_STATUS:
-            raise TransientError(operation, RETRYABLE_STATUS[status], message, status)
-        if status == 401:
-            code = "unauthorized"
-        raise ApiError(operation, code, message, status)
-
     def _should_stop(self, state: RetryCallState, deadline: float, budget: int) -> bool:
         return self._stop.is_set() or self._backoff.out_of_room(state, deadline, budget)
 
@@ -285,16 +290,3 @@ class ApiClient:
         self._stats.retry(retry_log.operation, reason)
         wait = state.next_action.sleep if state.next_action is not None else 0.0
         retry_log.note(reason, state.attempt_number, wait, exc)
-
-
-def endpoint(url: str) -> str:
-    """host:port of a URL, for log lines: never its user info, path or query."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "invalid-url"
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{port or (443 if parts.scheme == 'https' else 80)}"

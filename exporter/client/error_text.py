@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import urlsplit
 
 MAX_CODE_LENGTH = 40
 MAX_MESSAGE_LENGTH = 300
@@ -78,3 +79,16 @@ class CodeFolder:
                 self._seen.add(code)
                 return code
         return OTHER
+
+
+def endpoint(url: str) -> str:
+    """host:port of a URL, for log lines: never its user info, path or query."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "invalid-url"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port or (443 if parts.scheme == 'https' else 80)}"

@@ -99,3 +99,21 @@ def error_from_body(body: bytes, status: int) -> tuple[str, str]:
         text = first.get("message") if isinstance(first, dict) else first
         return fallback[0], clean_message(text)
     return fallback
+
+
+RETRYABLE_STATUS = {502: "server_error", 503: "server_error", 504: "server_error"}
+
+
+def status_error(operation: str, status: int, body: bytes, reset_at: float | None) -> ApiError:
+    """What an answer that is not 2xx means: 429 (waits until `reset_at`, when the answer said)
+    and 502/503/504 are retried, anything else fails the call at once."""
+    code, message = error_from_body(body, status)
+    if status == 429:
+        return TransientError(operation, "rate_limited", message, status, reset_at)
+    if status in RETRYABLE_STATUS:
+        return TransientError(operation, RETRYABLE_STATUS[status], message, status)
+    if status == 401:
+        code = "unauthorized"
+    elif 300 <= status < 400:
+        message = f"HTTP {status}, a redirect (not followed): use the URL it points to"
+    return ApiError(operation, code, message, status)

@@ -12,13 +12,17 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from tenacity import RetryCallState
 
 from exporter.client.errors import ApiError, TransientError
 from exporter.config.model import HttpConfig
 from exporter.logs import quote
+
+T = TypeVar("T")
 
 log = logging.getLogger("exporter.http")  # pinned: log lines keep their name
 
@@ -100,3 +104,16 @@ class RetryLog:
             wait,
             quote(message, 300),
         )
+
+
+def replaying(first: TransientError, attempt: Callable[..., T]) -> Callable[..., T]:
+    """`attempt`, except that its first run raises `first` again: the retry policy then
+    counts, waits and decides on the attempt that already failed, as if it had made it."""
+    pending = [first]
+
+    def again(*args: Any) -> T:
+        if pending:
+            raise pending.pop()
+        return attempt(*args)
+
+    return again

@@ -34,6 +34,11 @@ log = logging.getLogger("exporter.collector")  # pinned: log lines keep their na
 
 # Beyond the cycle's own bound (interval + deadline): rendering, scheduling, a slow machine.
 LIVENESS_MARGIN_SECONDS = 5.0
+# Scopes walked at a time per request slot of the Causely API (see worker_count): two keep
+# every slot busy on the 2-core bench (bench/RESULTS.md); each walk in progress holds its
+# tallies and one page, so more would cost memory for no time.
+WALKS_PER_SLOT = 2
+MAX_WORKERS = 64  # threads a cycle starts, whatever causely.concurrency says
 
 
 def liveness_window(config: Config) -> float:
@@ -45,6 +50,18 @@ def liveness_window(config: Config) -> float:
     collection = config.collection
     bound = max(collection.interval, collection.deadline) + collection.deadline
     return bound + max(LIVENESS_MARGIN_SECONDS, 0.1 * bound)
+
+
+def worker_count(config: Config) -> int:
+    """Threads running the units of a cycle.
+
+    More scopes are walked at once than requests may be out (causely.concurrency, held by
+    the API client): a walk spends most of its time waiting for an answer, and scopes that
+    take turns on the request slots end together, where a fixed set of `concurrency` walks
+    leaves slots idle while the last scopes run alone.
+    """
+    walks = config.causely.concurrency * WALKS_PER_SLOT
+    return min(MAX_WORKERS, walks) + (1 if config.causeflow.enabled else 0)
 
 
 def planning_order(sources: Sequence[Source]) -> list[Source]:
@@ -97,7 +114,7 @@ class Collector:
         self._views = CycleViews(config.collection.zero_retention)
         self._last_success: float | None = None
         self._data_time: float | None = None
-        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        self._workers = worker_count(config)
         self._failures = FailureLog(log)
         self._retired_skips: Counter[tuple[str, str]] = Counter()  # of sources a reload replaced
         self._publisher = SnapshotPublisher(
@@ -136,7 +153,7 @@ class Collector:
             s.name: self._state.get(s.name) or SourceState(essential=s.essential) for s in sources
         }
         self._clears.follow(sources)
-        self._workers = config.causely.concurrency + (1 if config.causeflow.enabled else 0)
+        self._workers = worker_count(config)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -7,11 +7,9 @@ the first page (a bounded number of times) when the server says the cursor has e
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from exporter.client.errors import ApiError
 
@@ -30,39 +28,6 @@ class CursorExpired(Exception):
 
 class PaginationError(ApiError):
     """The server's cursors are broken (not advancing, too many pages, too many restarts)."""
-
-
-R = TypeVar("R")
-
-
-class _Ahead(Generic[R]):
-    """Fetches one answer on its own thread while the caller works through the previous one.
-
-    A walk never has more than one request in flight, so the API sees the same concurrency;
-    the per-page parsing and counting just no longer sit between two requests.
-    """
-
-    def __init__(self, fetch: Callable[[], R]) -> None:
-        self._answer: R | None = None
-        self._error: BaseException | None = None
-        self._done = threading.Event()
-        thread = threading.Thread(target=self._run, args=(fetch,), daemon=True)
-        thread.start()
-
-    def _run(self, fetch: Callable[[], R]) -> None:
-        try:
-            self._answer = fetch()
-        except BaseException as exc:  # handed to the walking thread by get()
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def get(self) -> R:
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        assert self._answer is not None
-        return self._answer
 
 
 def walk(
@@ -85,10 +50,9 @@ def walk(
     cursor: str | None = None
     used: set[str] = set()
     pages = 0
-    ahead = _Ahead(partial(fetch, None))
     while True:
         try:
-            page = ahead.get()
+            page = fetch(cursor)
         except CursorExpired:
             if cursor is None or restarts >= max_restarts:
                 raise failed(
@@ -98,7 +62,6 @@ def walk(
                 ) from None
             restarts += 1
             cursor, used = None, set()
-            ahead = _Ahead(partial(fetch, None))
             continue
         pages += 1
         if on_page is not None:
@@ -114,14 +77,20 @@ def walk(
                 raise failed(error)
             used.add(next_cursor)
             cursor = next_cursor
-            ahead = _Ahead(partial(fetch, next_cursor))
-        for item in page.items:
-            item_key = key(item)
-            if item_key not in seen:
-                seen.add(item_key)
-                yield item
+        items = page.items
+        del page  # nothing of a page is held while the next one is asked for
+        yield from _fresh(items, key, seen)
         if next_cursor is None:
             return
+        del items
+
+
+def _fresh(items: list[Any], key: Callable[[Any], Hashable], seen: set[Hashable]) -> Iterator[Any]:
+    for item in items:
+        item_key = key(item)
+        if item_key not in seen:
+            seen.add(item_key)
+            yield item
 
 
 def relay_page(operation: str, connection: Any) -> Page:
@@ -179,38 +148,38 @@ def walk_joint(
     fetch gets {operation: cursor} of the legs to ask for and answers {operation: Page, the
     plain answer, or the exception that leg failed with}. A leg that fails (its own error, a
     cursor that does not advance) ends alone; a request that fails ends every leg it asked
-    for. Items are deduplicated per leg, as walk() does, and each answer's items are handed
-    over while the next request is already in flight.
+    for. Items are deduplicated per leg, as walk() does. The next request goes out once the
+    answer's items are handed over: the walks of other scopes keep the API's slots busy
+    meanwhile (ApiClient's max_in_flight).
     """
-    ahead = _ask(legs, fetch)
-    while ahead is not None:
-        asked, pending = ahead
+    while True:
+        asked = [leg for leg in legs if not leg.done]
+        if not asked:
+            return
         try:
-            answers = pending.get()
+            answers = fetch({leg.operation: leg.cursor for leg in asked})
         except Exception as exc:
             for leg in asked:
                 leg.done, leg.error = True, exc
             return
-        takes = [
-            _step(leg, answers.get(leg.operation), max_pages, on_page, failed) for leg in asked
-        ]
-        ahead = _ask(legs, fetch)
-        for leg, value in zip(asked, takes, strict=True):
-            if value is not _NOTHING:
-                leg.take(value)
+        _hand_over(asked, answers, max_pages, on_page, failed)
+        del answers  # nothing of a page is held while the next one is asked for
+
+
+def _hand_over(
+    asked: list[Leg],
+    answers: Mapping[str, Any],
+    max_pages: int,
+    on_page: Callable[[str, Page], None] | None,
+    failed: Callable[[ApiError], ApiError],
+) -> None:
+    for leg in asked:
+        value = _step(leg, answers.get(leg.operation), max_pages, on_page, failed)
+        if value is not _NOTHING:
+            leg.take(value)
 
 
 _NOTHING = object()
-
-
-def _ask(
-    legs: list[Leg], fetch: Callable[[Mapping[str, str | None]], Mapping[str, Any]]
-) -> tuple[list[Leg], _Ahead[Mapping[str, Any]]] | None:
-    asked = [leg for leg in legs if not leg.done]
-    if not asked:
-        return None
-    cursors = {leg.operation: leg.cursor for leg in asked}
-    return asked, _Ahead(lambda: fetch(cursors))
 
 
 def _step(

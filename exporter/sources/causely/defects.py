@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from exporter.cardinality import OTHER
 from exporter.resolve_times import ActiveSet
@@ -124,10 +124,11 @@ def entity_label_values(labels: list[Label] | None, keys: tuple[str, ...]) -> tu
     return tuple(values)
 
 
-@dataclass(frozen=True, slots=True)
-class Head:
+class Head(NamedTuple):
     """What every active defect feeds the aggregates with, cleaned: the full Defect is built
-    only for the few the per-defect series and the bridge keep (see tally.py)."""
+    only for the few the per-defect series and the bridge keep (see tally.py). A NamedTuple,
+    not a frozen dataclass: one is made per active defect, and a frozen dataclass's
+    __init__ sets each field through object.__setattr__: about three times the cost."""
 
     id: str
     name: str
@@ -182,16 +183,16 @@ def _start(value: str | None) -> float | None:
 def full_defect(
     head: Head,
     service_count: int | None,
-    labels: list[Label] | None,
-    label_keys: tuple[str, ...],
+    labels: tuple[str, ...],
     explains: tuple[Service, ...] = (),
     shared: dict[str, str] | None = None,
 ) -> Defect:
-    """`shared` maps each string to its first copy: the kept defects of a scope then hold one
-    copy of each name, severity, entity type and label value, not one per defect (the
-    decoder builds a string per occurrence)."""
+    """`labels`: the values of causely.entity_labels (kept_parts). `shared` maps each string
+    to its first copy: the kept defects of a scope then hold one copy of each name, severity,
+    entity type and label value, not one per defect (the decoder builds a string per
+    occurrence)."""
     count = service_count
-    values = entity_label_values(labels, label_keys) if label_keys else ()
+    values = labels
     name, severity, entity_type = head.name, head.severity, head.entity_type
     if shared is not None:
         one = shared.setdefault
@@ -214,20 +215,22 @@ def full_defect(
     )
 
 
-def kept_parts(node: DefectNode) -> tuple[int | None, list[Label] | None]:
-    """What full_defect needs of a node, without its (possibly long) lists of explanations."""
+def kept_parts(node: DefectNode, label_keys: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
+    """What full_defect needs of a node: its service count and the values of `label_keys`.
+
+    Read when the defect enters a top-k list, so a kept candidate holds a few strings, not
+    its entity's whole label list, while the walk goes on.
+    """
     entity = node.entity
     labels = entity.labels if entity is not None else None
-    if labels is not None and len(labels) > MAX_ENTRIES_READ:
-        labels = labels[:MAX_ENTRIES_READ]
-    return node.serviceCount, labels
+    return node.serviceCount, entity_label_values(labels, label_keys) if label_keys else ()
 
 
 def parse_defect(node: Mapping[str, Any], label_keys: tuple[str, ...] = ()) -> Defect | None:
     """A Defect from a node of any shape (the lenient way); None when its id is unfit."""
     typed = lenient_defect(dict(node))
     head = read_head(typed)
-    return None if head is None else full_defect(head, *kept_parts(typed), label_keys)
+    return None if head is None else full_defect(head, *kept_parts(typed, label_keys))
 
 
 def skip_reason(node: DefectNode) -> str:

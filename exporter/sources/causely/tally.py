@@ -28,13 +28,13 @@ from exporter.sources.causely.defects import (
     skip_reason,
 )
 from exporter.sources.causely.explained import ExplainedCount, Service, services_of
-from exporter.sources.causely.wire import DefectNode, Label
+from exporter.sources.causely.wire import DefectNode
 
 Key = tuple[int, float, str]
 T = TypeVar("T")
 # What a full Defect is built from once it is sure to be kept (held only while among the k
-# best): the head, the service count, the entity's labels, the services it explains.
-Pending = tuple[Head, int | None, list[Label] | None, tuple[Service, ...]]
+# best): the head, the service count, the entity's label values, the services it explains.
+Pending = tuple[Head, int | None, tuple[str, ...], tuple[Service, ...]]
 UNRANKED = len(SEVERITY_RANK)
 INF = float("inf")
 
@@ -112,11 +112,13 @@ class DefectTally:
 
     def add_all(self, nodes: Iterable[DefectNode]) -> None:
         rank_of = SEVERITY_RANK.get
-        add_count = self.counts.add
+        combinations: list[tuple[str, str, str]] = []  # counted once the page is through
+        add_count = combinations.append
         active = self.active
         kept, alertable = self.kept, self.alertable
         alert_severities = self._alert_severities
         explained = self.explained if self._explain else None
+        label_keys = self._label_keys
         for node in nodes:
             head = read_head(node)
             if head is None:
@@ -137,16 +139,17 @@ class DefectTally:
             if alert:
                 alertable.seen += 1
             if kept.wants(key) or (alert and alertable.wants(key)):
-                pending = (head, *kept_parts(node), explains)
+                pending = (head, *kept_parts(node, label_keys), explains)
                 if kept.wants(key):
                     kept.add(key, pending)
                 if alert and alertable.wants(key):
                     alertable.add(key, pending)
+        self.counts.add_all(combinations)
 
     def _records(self, pending: list[Pending]) -> tuple[Defect, ...]:
-        keys, shared = self._label_keys, self._shared
+        shared = self._shared
         return tuple(
-            full_defect(head, count, labels, keys, explains, shared)
+            full_defect(head, count, labels, explains, shared)
             for head, count, labels, explains in pending
         )
 

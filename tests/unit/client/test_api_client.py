@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import threading
 import time
 from typing import Any
@@ -163,7 +164,7 @@ def test_token_is_cached_and_accepts_both_spellings() -> None:
     assert auth.headers(deadline) == {"Authorization": "Bearer tok-1"}
     assert len(responses.calls) == 1
     body = responses.calls[0].request.body
-    assert body is not None and b'"clientId": "cid"' in body
+    assert body is not None and json.loads(body)["clientId"] == "cid"
 
 
 def test_refresh_before_expiry() -> None:
@@ -255,3 +256,27 @@ def test_retry_lines_name_the_api_host_and_port(caplog: pytest.LogCaptureFixture
         assert call(client) == {"ok": 1}
     (line,) = [r.getMessage() for r in caplog.records if "event=retrying" in r.getMessage()]
     assert "operation=op reason=server_error target=api.test:80 attempt=1" in line
+
+
+@responses.activate
+def test_a_redirect_is_not_followed_and_says_what_to_do() -> None:
+    responses.post(URL, status=301, headers={"Location": "https://api.test/query/"})
+    client, stats, _ = make_client()
+    with pytest.raises(ApiError) as raised:
+        call(client)
+    assert raised.value.error == "http_301" and "redirect (not followed)" in raised.value.message
+    assert len(responses.calls) == 1  # neither followed nor retried
+    assert stats.snapshot().errors == {("op", "http_301"): 1}
+
+
+@responses.activate
+def test_a_retry_replays_the_first_failure_through_the_policy() -> None:
+    # The first attempt runs outside the retry machinery; a failure there is counted and
+    # waited for exactly as any later one (one retry counted per failed attempt).
+    responses.post(URL, status=503)
+    responses.post(URL, status=503)
+    responses.post(URL, json={"ok": 1})
+    client, stats, _ = make_client()
+    assert call(client) == {"ok": 1}
+    assert stats.snapshot().retries == {("op", "server_error"): 2}
+    assert len(responses.calls) == 3
