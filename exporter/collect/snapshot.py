@@ -14,7 +14,8 @@ class Rendered(Protocol):
     """What a render of the view gives: the exposition in both formats, plain and gzip.
 
     A render may build each of the four on its first ask (once, then the same bytes): it
-    renders every family when made, so what is left for a scrape cannot fail on the data.
+    renders every family into one of them when made, so a family that cannot be rendered
+    fails the render, not a scrape; the others are the same families written again.
     """
 
     @property

@@ -6,21 +6,19 @@ from collections.abc import Callable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from exporter.metrics.families import CACHED, per_scope
+from exporter.metrics.families import CACHED, GaugeRows, Row, per_scope
 from exporter.sources.causely.defects import Defect
 from exporter.view import CauselyView
 
 
-def causely_families(view: CauselyView) -> Iterator[Metric]:
-    active = GaugeMetricFamily(
+def causely_families(view: CauselyView) -> Iterator[Metric | GaugeRows]:
+    yield GaugeRows(
         "causely_active_defects",
         "Active Causely defects (root causes) by scope, severity, entity type and defect name"
         + CACHED,
-        labels=["scope", "severity", "entity_type", "defect_name"],
+        ("scope", "severity", "entity_type", "defect_name"),
+        lambda: sorted(view.active.items()),
     )
-    for (scope, severity, entity_type, name), count in sorted(view.active.items()):
-        active.add_metric([scope, severity, entity_type, name], count)
-    yield active
 
     yield per_scope(
         "causely_active_defects_folded",
@@ -29,10 +27,17 @@ def causely_families(view: CauselyView) -> Iterator[Metric]:
         view.folded,
     )
 
-    info = GaugeMetricFamily(
+    width = len(view.entity_labels)
+
+    def info_rows() -> Iterator[Row]:
+        for scope, d in _each_defect(view):
+            entity = (d.labels + ("",) * width)[:width]
+            yield (scope, d.id, d.name, d.entity_name, d.entity_type, d.severity, *entity), 1
+
+    yield GaugeRows(
         "causely_defect_info",
         "One series per active defect, capped per scope, most severe first" + CACHED,
-        labels=[
+        (
             "scope",
             "defect_id",
             "defect_name",
@@ -40,15 +45,9 @@ def causely_families(view: CauselyView) -> Iterator[Metric]:
             "entity_type",
             "severity",
             *view.entity_labels,
-        ],
+        ),
+        info_rows,
     )
-    width = len(view.entity_labels)
-    # One family at a time: render() drops each one before the next is built.
-    for scope, d in _each_defect(view):
-        entity = (d.labels + ("",) * width)[:width]
-        info.add_metric([scope, d.id, d.name, d.entity_name, d.entity_type, d.severity, *entity], 1)
-    yield info
-    del info
     yield _per_defect(
         view,
         "causely_defect_start_timestamp_seconds",
@@ -82,14 +81,16 @@ def causely_families(view: CauselyView) -> Iterator[Metric]:
 
 def _per_defect(
     view: CauselyView, name: str, documentation: str, value_of: Callable[[Defect], float | None]
-) -> GaugeMetricFamily:
+) -> GaugeRows:
     """One series per defect of causely_defect_info that has the value."""
-    family = GaugeMetricFamily(name, documentation + CACHED, labels=["scope", "defect_id"])
-    for scope, d in _each_defect(view):
-        value = value_of(d)
-        if value is not None:
-            family.add_metric([scope, d.id], value)
-    return family
+
+    def rows() -> Iterator[Row]:
+        for scope, d in _each_defect(view):
+            value = value_of(d)
+            if value is not None:
+                yield (scope, d.id), value
+
+    return GaugeRows(name, documentation + CACHED, ("scope", "defect_id"), rows)
 
 
 def _each_defect(view: CauselyView) -> Iterator[tuple[str, Defect]]:

@@ -1,24 +1,26 @@
 """Rendering: one cycle's view to the bytes every scrape copies, in both exposition formats.
 
-Rendering happens once per cycle: every family into the pieces of the Prometheus text format
-and OpenMetrics. Each of the four bodies (each format, plain and gzip) is joined from the
-pieces when a scrape first asks for it, at most once per render; a scrape only picks one.
-Label values come from the API and are escaped by prometheus_client's own escaping function,
-never by hand.
+The body Prometheus asks for (OpenMetrics, gzip) is rendered when the cycle publishes, family
+by family straight into the compressor: no plain body, no list of every family's lines, is
+ever held, and a family that cannot be rendered fails the render in the cycle, not in a
+scrape. Each other body (the text format, plain OpenMetrics) is rendered from the same view
+when a scrape first asks for it, at most once per render; the runtime families (process_*,
+python_*) are read once, so every format shows the same values. Label values come from the
+API and are escaped by prometheus_client's own escaping function, never by hand.
 
 For a plain family (gauge or counter samples: a plain name, plain label names, no timestamp,
 exemplar or created sample) a sample's line is the same bytes in both formats, so it is
 written once, its label values escaped by the library's function once per distinct value,
 and only the HELP/TYPE lines come from the library's generators (run on the family without its
-samples). Every other family is rendered by the library whole. The unit tests hold the result
-byte for byte to the library's own render, hostile label values included.
+samples); a GaugeRows family is written from its rows without any Sample. Every other family
+is rendered by the library whole. The unit tests hold the result byte for byte to the
+library's own render, hostile label values included.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
-import re
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -32,12 +34,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
-from prometheus_client.utils import floatToGoString
 
 from exporter.metrics.causely import causely_families
 from exporter.metrics.entity_health_metrics import entity_health_families
 from exporter.metrics.explained import explained_families
+from exporter.metrics.families import GaugeRows
 from exporter.metrics.incident_metrics import causeflow_families
+from exporter.metrics.sample_lines import row_lines, rows_plain, sample_lines
 from exporter.metrics.self_metrics import bridge_families, reload_families, self_families
 from exporter.metrics.slo_metrics import slo_families
 from exporter.metrics.time_to_resolve_metrics import resolve_families
@@ -49,7 +52,7 @@ OPENMETRICS_EOF = b"# EOF\n"
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate stream
 
 
-def view_families(view: View) -> Iterator[Metric]:
+def view_families(view: View) -> Iterator[Family]:
     if view.causely is not None:
         yield from causely_families(view.causely)
         yield from explained_families(view.causely)
@@ -74,19 +77,18 @@ def runtime_families() -> Iterator[Metric]:
     yield from GCCollector(registry=CollectorRegistry(auto_describe=False)).collect()
 
 
+Family = Metric | GaugeRows
+
+
 class Exposition:
-    """One render: every family rendered into pieces, each body built from them on its first
-    ask, once per render (a lock), then the same bytes for every scrape.
+    """One render: the OpenMetrics gzip body built at once, each other body on its first ask
+    (once per render, under a lock), then the same bytes for every scrape."""
 
-    A piece is a family's text-format head, its OpenMetrics head and the sample lines both
-    share. Prometheus asks for OpenMetrics with gzip, so the text format is then never built
-    and the plain bodies never held; the gzip is packed piece by piece, without the plain body.
-    """
-
-    def __init__(self, pieces: list[tuple[bytes, bytes, bytes]]) -> None:
-        self._pieces = pieces
+    def __init__(self, families: Callable[[], Iterable[Family]]) -> None:
+        """`families` gives the same families each time it is called (one view's)."""
+        self._families = families
         self._lock = threading.Lock()
-        self._built: dict[tuple[bool, bool], bytes] = {}
+        self._built = {(True, True): _gzip(_chunks(families(), openmetrics=True))}
 
     @property
     def openmetrics(self) -> bool:
@@ -113,16 +115,34 @@ class Exposition:
         with self._lock:
             built = self._built.get(key)
             if built is None:
-                chunks = self._chunks(openmetrics)
+                chunks = _chunks(self._families(), openmetrics)
                 built = self._built[key] = _gzip(chunks) if packed else b"".join(chunks)
             return built
 
-    def _chunks(self, openmetrics: bool) -> Iterator[bytes]:
-        for text_head, om_head, lines in self._pieces:
-            yield om_head if openmetrics else text_head
-            yield lines
-        if openmetrics:
-            yield OPENMETRICS_EOF
+
+def _chunks(families: Iterable[Family], openmetrics: bool) -> Iterator[bytes]:
+    """One format's body in pieces: each family's head and its sample lines, then the EOF."""
+    for family in families:
+        text_head, om_head, lines = _rendered(family)
+        yield om_head if openmetrics else text_head
+        yield from lines
+        del family, lines
+    if openmetrics:
+        yield OPENMETRICS_EOF
+
+
+def _rendered(family: Family) -> tuple[bytes, bytes, Iterable[bytes]]:
+    """The family's text-format head, OpenMetrics head and sample lines (both formats')."""
+    if isinstance(family, GaugeRows):
+        if rows_plain(family):
+            header = Metric(family.name, family.documentation, "gauge")
+            return (*_both_formats(header), row_lines(family))
+        family = family.metric()
+    lines = sample_lines(family)
+    if lines is None:
+        return (*_both_formats(family), ())
+    header = Metric(family.name, family.documentation, family.type, family.unit)
+    return (*_both_formats(header), (lines,))
 
 
 def _gzip(chunks: Iterable[bytes]) -> bytes:
@@ -143,14 +163,6 @@ class _OneFamily:
         yield self._family
 
 
-# A name both formats write as it is (no escaping, no quoting, no colon: OpenMetrics escapes
-# sample names by the label-name rules).
-PLAIN_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-# The sample names each plain family type may hold; anything else (_created, _gsum, ...) is
-# placed differently by the two formats.
-PLAIN_SUFFIX = {"gauge": "", "counter": "_total"}
-
-
 def _both_formats(family: Metric) -> tuple[bytes, bytes]:
     """The library's render of one family, text format and OpenMetrics (without its EOF)."""
     registry = CollectorRegistry(auto_describe=False)
@@ -159,90 +171,12 @@ def _both_formats(family: Metric) -> tuple[bytes, bytes]:
     return generate_latest(registry), om.removesuffix(OPENMETRICS_EOF)
 
 
-def _library_escape() -> Callable[[str], str] | None:
-    """prometheus_client's own label-value escaping, or None where this version has no such
-    function or it does not escape as the formats say: the families are then rendered by the
-    library whole (slower, the same bytes). Private to the library, hence checked at import."""
-    try:
-        from prometheus_client.openmetrics.exposition import (
-            ALLOWUTF8,
-            _escape,
-        )
-
-        def escape(value: str) -> str:
-            return str(_escape(value, ALLOWUTF8, _no_rune_check))
-
-        if escape('a"b\\c\nd\u00e9') != 'a\\"b\\\\c\\nd\u00e9':
-            return None
-    except (ImportError, TypeError, ValueError):
-        return None
-    return escape
-
-
-def _sample_lines(family: Metric) -> bytes | None:
-    """The family's sample lines, the same in both formats; None if it is not plain."""
-    suffix = PLAIN_SUFFIX.get(family.type)
-    if suffix is None or ESCAPE is None:
-        return None
-    name = family.name + suffix
-    if not PLAIN_NAME.fullmatch(name):
-        return None
-    plain_label_names: dict[str, bool] = {}
-    escaped: dict[str, str] = {}  # label value -> the library's escaping of it
-    # Bytes line by line: a list of lines, their join and its encoding would be three
-    # copies of the largest family at the render's peak.
-    lines = io.BytesIO()
-    for sample in family.samples:
-        if (
-            sample.name != name
-            or sample.timestamp is not None
-            or sample.exemplar is not None
-            or sample.native_histogram is not None
-        ):
-            return None
-        pairs: list[str] = []
-        for label, value in sorted(sample.labels.items()):
-            plain = plain_label_names.get(label)
-            if plain is None:
-                plain = plain_label_names[label] = PLAIN_NAME.fullmatch(label) is not None
-            if not plain:
-                return None
-            text = escaped.get(value)
-            if text is None:
-                text = escaped[value] = ESCAPE(value)
-            pairs.append(f'{label}="{text}"')
-        labels = "{" + ",".join(pairs) + "}" if pairs else ""
-        lines.write(f"{name}{labels} {_go_float(sample.value)}\n".encode())
-    return lines.getvalue()
-
-
-def _go_float(value: float) -> str:
-    """The library's number format (Go's), as both its generators write sample values."""
-    text: str = floatToGoString(value)  # type: ignore[no-untyped-call]
-    return text
-
-
-def _no_rune_check(rune: str, index: int) -> bool:
-    return True  # label values may hold any character: only escaped, never replaced
-
-
-ESCAPE = _library_escape()
-
-
-def write(families: Iterable[Metric]) -> Exposition:
-    """Family by family: the peak is the pieces and one family, not every family's samples
-    plus prometheus_client's line list and its copies."""
-    pieces: list[tuple[bytes, bytes, bytes]] = []
-    for family in families:
-        lines = _sample_lines(family)
-        if lines is None:
-            pieces.append((*_both_formats(family), b""))
-        else:
-            header = Metric(family.name, family.documentation, family.type, family.unit)
-            pieces.append((*_both_formats(header), lines))
-        del family, lines
-    return Exposition(pieces)
+def write(families: Iterable[Family]) -> Exposition:
+    """The exposition of these families (rendered again for each format's first ask)."""
+    kept = list(families)
+    return Exposition(lambda: kept)
 
 
 def render(view: View) -> Exposition:
-    return write(itertools.chain(view_families(view), runtime_families()))
+    runtime = list(runtime_families())  # as of this render, the same in every format
+    return Exposition(lambda: itertools.chain(view_families(view), runtime))

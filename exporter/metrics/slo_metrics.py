@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
-from exporter.metrics.families import CACHED, per_scope
+from exporter.metrics.families import CACHED, GaugeRows, Row, per_scope
 from exporter.view import HealthAndSlosView
 
 
-def slo_families(view: HealthAndSlosView) -> Iterator[Metric]:
+def slo_families(view: HealthAndSlosView) -> Iterator[Metric | GaugeRows]:
     if view.slos_enabled:
-        counts = GaugeMetricFamily(
+        yield GaugeRows(
             "causely_slos",
             "Causely SLOs by scope and state (NORMAL, AT_RISK, VIOLATED)" + CACHED,
-            labels=["scope", "state"],
+            ("scope", "state"),
+            lambda: sorted(view.slo_counts.items()),
         )
-        for (scope, state), count in sorted(view.slo_counts.items()):
-            counts.add_metric([scope, state], count)
-        yield counts
-        info = GaugeMetricFamily(
+
+        def info_rows() -> Iterator[Row]:
+            for scope, slos in sorted(view.slos.items()):
+                for s in slos:
+                    yield (scope, s.id, s.name, s.entity_name, s.entity_type, s.state), 1
+
+        yield GaugeRows(
             "causely_slo_info",
             "One series per SLO, capped per scope, most at risk first" + CACHED,
-            labels=["scope", "slo_id", "slo_name", "entity_name", "entity_type", "state"],
+            ("scope", "slo_id", "slo_name", "entity_name", "entity_type", "state"),
+            info_rows,
         )
-        for scope, slos in sorted(view.slos.items()):
-            for s in slos:
-                info.add_metric([scope, s.id, s.name, s.entity_name, s.entity_type, s.state], 1)
-        yield info
         yield per_scope(
             "causely_slo_series_dropped",
             "SLOs left out of causely_slo_info by causely.slos.max_series" + CACHED,

@@ -14,7 +14,8 @@ from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from exporter.metrics import exposition
+from exporter.metrics import exposition, sample_lines
+from exporter.metrics.families import GaugeRows
 from exporter.simulator.config import SimulatorConfig
 from exporter.simulator.simulator import Simulator
 from exporter.view import View
@@ -56,8 +57,11 @@ def view() -> View:
 
 def test_streamed_render_equals_a_whole_registry_render(view: View) -> None:
     families = list(exposition.view_families(view)) + list(exposition.runtime_families())
+    assert any(isinstance(family, GaugeRows) for family in families)
+    # The library renders what GaugeRows stands for: the same family, built sample by sample.
+    as_library = [f.metric() if isinstance(f, GaugeRows) else f for f in families]
     whole = CollectorRegistry(auto_describe=False)
-    whole.register(_Families(families))
+    whole.register(_Families(as_library))
     rendered = exposition.write(families)
 
     text = generate_latest(whole)
@@ -96,7 +100,7 @@ def test_process_and_python_metrics_and_build_info(view: View) -> None:
     assert build in body
 
 
-def _hostile_families() -> list[Metric]:
+def _hostile_families() -> list[Metric | GaugeRows]:
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
     values = ['a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓", "", "x" * 300]
@@ -118,7 +122,34 @@ def _hostile_families() -> list[Metric]:
     stamped = Metric("stamped", "a sample with a timestamp", "gauge")
     stamped.add_sample("stamped", {"k": "\n"}, 2.0, timestamp=12.5)
     unlabelled = GaugeMetricFamily("bare_gauge_seconds", "no labels", value=0.25, unit="seconds")
-    return [gauge, counter, created, colon, odd_label, stamped, unlabelled]
+    # GaugeRows: written from its rows without samples; labels given out of name order.
+    rows = GaugeRows(
+        "hostile_rows",
+        'rows with "quotes" \\ and\nnewline',
+        ("v", "a"),
+        lambda: (
+            [((value, value[::-1]), float(n)) for n, value in enumerate(values)]
+            + [(("nan", ""), float("nan")), (("big", "x"), 1.5e300)]
+        ),
+    )
+    no_rows = GaugeRows("empty_rows", "no rows at all", ("scope",), lambda: [])
+    bare_rows = GaugeRows("bare_rows", "no labels", (), lambda: [((), 7)])
+    odd_rows = GaugeRows(
+        "odd_rows", "a label name that needs quoting", ("la.bel",), lambda: [(("x",), 1)]
+    )
+    return [
+        gauge,
+        counter,
+        created,
+        colon,
+        odd_label,
+        stamped,
+        unlabelled,
+        rows,
+        no_rows,
+        bare_rows,
+        odd_rows,
+    ]
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -127,12 +158,12 @@ def test_hostile_label_values_render_as_the_library_renders_them(
 ) -> None:
     # fast_path False: a prometheus_client without the escaping function the fast path uses
     # (it is private to the library): every family is rendered by the library, same bytes.
-    assert exposition.ESCAPE is not None  # fails loudly when a new prometheus_client drops it
+    assert sample_lines.ESCAPE is not None  # fails loudly when a new prometheus_client drops it
     if not fast_path:
-        monkeypatch.setattr(exposition, "ESCAPE", None)
+        monkeypatch.setattr(sample_lines, "ESCAPE", None)
     families = _hostile_families()
     whole = CollectorRegistry(auto_describe=False)
-    whole.register(_Families(families))
+    whole.register(_Families([f.metric() if isinstance(f, GaugeRows) else f for f in families]))
     rendered = exposition.write(families)
 
     assert rendered.body == generate_latest(whole)
@@ -142,6 +173,8 @@ def test_hostile_label_values_render_as_the_library_renders_them(
     parsed = {f.name: f for f in text_string_to_metric_families(om.decode())}
     got = {s.labels["v"] for s in parsed["hostile_values"].samples}
     assert {'a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓"} <= got
+    from_rows = {s.labels["v"] for s in parsed["hostile_rows"].samples}
+    assert {'a"b', "back\\slash", "new\nline", "\\n literal", 'end\\"', "ünï ✓"} <= from_rows
 
 
 def test_each_body_is_built_once_on_its_first_ask_and_then_shared(
@@ -149,7 +182,6 @@ def test_each_body_is_built_once_on_its_first_ask_and_then_shared(
 ) -> None:
     import threading
 
-    rendered = exposition.render(view)
     built: list[bool] = []
     real = exposition._gzip
 
@@ -158,6 +190,9 @@ def test_each_body_is_built_once_on_its_first_ask_and_then_shared(
         return real(chunks)
 
     monkeypatch.setattr(exposition, "_gzip", counted)
+    rendered = exposition.render(view)
+    # What Prometheus asks for (OpenMetrics, gzip) is built by the render itself.
+    assert len(built) == 1
     answers: list[bytes] = []
     scrapers = [
         threading.Thread(target=lambda: answers.append(rendered.openmetrics_gzip_body))
@@ -167,10 +202,26 @@ def test_each_body_is_built_once_on_its_first_ask_and_then_shared(
         scraper.start()
     for scraper in scrapers:
         scraper.join()
-    # Eight concurrent scrapes of the format Prometheus asks for: one gzip, the same bytes.
+    # Eight concurrent scrapes of that format: no other gzip, the same bytes.
     assert len(built) == 1 and all(answer is answers[0] for answer in answers)
     assert gzip.decompress(answers[0]) == rendered.openmetrics_body
     assert rendered.openmetrics_body is rendered.openmetrics_body
     # The text format is built only when asked for, once.
     assert gzip.decompress(rendered.gzip_body) == rendered.body
     assert rendered.gzip_body is rendered.gzip_body and len(built) == 2
+
+
+def test_every_format_shows_the_runtime_values_of_the_render(view: View) -> None:
+    rendered = exposition.render(view)
+    om = rendered.openmetrics_body.decode()
+    # Asked for later, the text format still shows what the render read of the process.
+    text = rendered.body.decode()
+    om_lines = [line for line in om.splitlines() if line.startswith("process_")]
+    text_lines = [line for line in text.splitlines() if line.startswith("process_")]
+    assert om_lines and om_lines == text_lines
+
+
+def test_a_family_that_cannot_be_rendered_fails_the_render_not_a_scrape() -> None:
+    broken = GaugeRows("broken_rows", "a row short of a label", ("a", "b"), lambda: [(("x",), 1)])
+    with pytest.raises(ValueError, match="broken_rows"):
+        exposition.write([broken])
