@@ -312,25 +312,32 @@ def tally(webhook: Receiver, raised: dict[str, float], cleared: dict[str, float]
     """Per root cause, from the webhook's notifications in order: firing and resolved counts,
     resolved while still active, second pages (firing again) and re-opens (firing after a
     resolved one)."""
-    events: dict[str, list[tuple[float, str]]] = {r: [] for r in raised}
+    events: dict[str, list[tuple[float, str, str]]] = {r: [] for r in raised}
     for request in webhook.received():
         body = request.body if isinstance(request.body, dict) else {}
+        # Which Alertmanager notified: a firing after a resolve sent by the second node one
+        # peer timeout after the first node's resolve is that node's flush from before the
+        # resolve (Alertmanager's at-least-once), not an alert posted again.
+        sender = str(body.get("externalURL", "?")).rsplit(":", 1)[-1]
         for alert in body.get("alerts", []):
             root = alert.get("labels", {}).get("defect_id")
             if root in raised:
-                events[root].append((request.at, str(alert.get("status"))))
+                events[root].append((request.at, str(alert.get("status")), sender))
     counts, timeline = {}, {}
     early = pages = reopens = 0
     for root, seen in events.items():
-        firing = [at for at, status in seen if status == "firing"]
-        resolved = [at for at, status in seen if status == "resolved"]
+        firing = [at for at, status, _ in seen if status == "firing"]
+        resolved = [at for at, status, _ in seen if status == "resolved"]
         counts[root] = (len(firing), len(resolved))
         # The steady one is never cleared: its resolve comes from expiry once both die.
         end = cleared.get(root, float("inf"))
         early += sum(1 for at in resolved if at < end)
         pages += max(0, len(firing) - 1)
         reopens += sum(1 for at in firing if resolved and at > min(resolved))
-        timeline[root] = [f"{at - raised[root]:+.1f}s {status}" for at, status in seen]
+        timeline[root] = [
+            f"{at - raised[root]:+.1f}s {status} (Alertmanager :{sender})"
+            for at, status, sender in seen
+        ]
     return {
         "counts": counts,
         "timeline": timeline,
