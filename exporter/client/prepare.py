@@ -14,8 +14,9 @@ import msgspec
 import requests
 from requests.structures import CaseInsensitiveDict
 
-# msgspec writes JSON as json.dumps does (keys in order, strings escaped), in C and without
-# building an encoder per call; no float of ours is NaN or infinite.
+# msgspec writes the same JSON values as json.dumps (keys in order), compact and as UTF-8
+# rather than with spaces and \u escapes, in C and without building an encoder per call;
+# no float of ours is NaN or infinite.
 JSON_ENCODER = msgspec.json.Encoder()
 # The URLs of one API are a handful; a cap keeps a bug from growing the cache without end.
 MAX_CACHED_URLS = 64
@@ -37,7 +38,7 @@ class RequestWriter:
         headers: Mapping[str, str],
     ) -> requests.PreparedRequest:
         """The request: the URL as requests writes it (quoted, the parameters encoded), the
-        headers (the credentials' last), the JSON body encoded as requests encodes it.
+        headers (the credentials' last), the JSON body (Content-Type and Content-Length set).
 
         Raises what requests raises for a URL it cannot send to (a RequestException)."""
         prepared = requests.PreparedRequest()
